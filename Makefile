@@ -1,0 +1,38 @@
+# `make run` and `make test` both create and use .venv/ at the repo root.
+# Installs are stamped on pyproject.toml, so a second run does not reinstall.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU build of torch (pip finds it on this machine's disk); override for other machines.
+TORCH ?= torch==2.13.0
+
+.PHONY: run test lint ingest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
+	$(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[st,dev]"
+	touch $@
+
+ingest: $(VENV)/.installed-run
+	$(BIN)/assistant ingest
+
+run: ingest
+	$(BIN)/python app.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy assistant ingest evals app.py
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,110 @@
+"""Command line: `assistant ingest` and `assistant ask` (the contract the tests rely on)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import NoReturn
+
+from assistant.errors import AssistantError
+from assistant.format import to_json, to_text
+from assistant.service import BACKENDS, LANG_CHOICES, Assistant, load_assistant
+from assistant.settings import Settings
+
+EXIT_BAD_INPUT = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors that say how to get help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> Parser:
+    """The `assistant` command and its subcommands."""
+    parser = Parser(prog="assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    ingest = sub.add_parser("ingest", help="Build or update the index from the corpus.")
+    ingest.add_argument("--rebuild", action="store_true", help="Rebuild even if unchanged.")
+    ask = sub.add_parser("ask", help="Ask a question ('-' reads one per line from stdin).")
+    ask.add_argument("question", help="The question, or '-' for one question per stdin line.")
+    ask.add_argument("--json", action="store_true", help="Print one JSON object per answer.")
+    ask.add_argument("--lang", choices=LANG_CHOICES, default="auto")
+    ask.add_argument("--backend", choices=BACKENDS, default=None)
+    ask.add_argument("-k", type=int, default=None, help="Passages to retrieve (1-20).")
+    return parser
+
+
+def run_ingest(settings: Settings, rebuild: bool) -> int:
+    """Ingest with a progress bar and a one-line summary."""
+    from rich.progress import Progress
+
+    from assistant.embeddings import make_embedder
+    from ingest.pipeline import ingest
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Embedding passages", total=None)
+        report = ingest(
+            settings.corpus_dir, settings.index_dir, embedder=settings.embedder,
+            embeddings=lambda: make_embedder(settings.embedder), rebuild=rebuild,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    verb = "Indexed" if report.changed else "Index is up to date, nothing changed:"
+    print(f"{verb} {report.chunk_count} passages from {len(report.documents)} documents "
+          f"({settings.embedder}) in {report.seconds:.1f} s -> {settings.index_dir}")
+    return 0
+
+
+def questions(arg: str) -> Iterator[str]:
+    """The question itself, or each non-blank stdin line for '-'."""
+    if arg != "-":
+        yield arg
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line
+
+
+def run_ask(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer one question, or a batch from stdin, loading the models once."""
+    k = args.k if args.k is not None else settings.top_k
+    if not 1 <= k <= 20:
+        raise AssistantError(f"-k must be between 1 and 20, not {k}.")
+    if args.question != "-" and not args.question.strip():
+        raise AssistantError("The question is empty; ask a question in Swedish or English.")
+    assistant = load_assistant(settings.index_dir, settings.embedder,
+                               args.backend or settings.backend, k)
+    for question in questions(args.question):
+        _answer_one(assistant, question, args)
+    return 0
+
+
+def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace) -> None:
+    answer = assistant.ask(question, args.lang)
+    if args.json:
+        print(json.dumps(to_json(answer), ensure_ascii=False), flush=True)
+    else:
+        print(to_text(answer) + "\n", flush=True)
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "ingest": lambda settings, args: run_ingest(settings, args.rebuild),
+    "ask": run_ask,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `assistant` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](Settings(), args)
+    except AssistantError as err:
+        print(f"assistant: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""The on-disk index: one immutable build per ingest, swapped in atomically.
+
+Layout under the index folder::
+
+    current -> builds/<build id>     (a symlink, replaced atomically)
+    builds/<build id>/manifest.json  (embedder, corpus hash, per-document hashes)
+    builds/<build id>/chunks.jsonl   (the chunk store: id -> Chunk)
+    builds/<build id>/chroma/        (persistent Chroma collection of embeddings)
+    builds/<build id>/bm25-<lang>/   (one BM25 index per language)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import bm25s
+import chromadb
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import AssistantError
+from assistant.types import Chunk
+
+COLLECTION = "passages"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a build was made from: the embedder and the content hashes."""
+
+    embedder: str
+    corpus_hash: str
+    chunk_count: int
+    documents: dict[str, str] = field(default_factory=dict)
+    languages: dict[str, list[str]] = field(default_factory=dict)
+
+    def save(self, folder: Path) -> None:
+        """Write the manifest as JSON."""
+        (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Manifest:
+        """Read a manifest, with a fix-it message if it is missing or broken."""
+        try:
+            return cls(**json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as err:
+            raise AssistantError(
+                f"The index at {folder} is damaged ({err.__class__.__name__}); "
+                "run `assistant ingest --rebuild` to rebuild it."
+            ) from err
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The build the `current` link points to, or None when there is no index yet."""
+    link = index_dir / "current"
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
+
+
+def chroma_client(folder: Path) -> chromadb.ClientAPI:
+    """A persistent Chroma client for a build folder, with telemetry off."""
+    settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+    return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
+
+
+def vector_store(folder: Path, embeddings: Embeddings) -> Chroma:
+    """The LangChain Chroma store of a build (cosine distance)."""
+    return Chroma(
+        client=chroma_client(folder),
+        collection_name=COLLECTION,
+        embedding_function=embeddings,
+        collection_metadata={"hnsw:space": "cosine"},
+    )
+
+
+def save_chunks(folder: Path, chunks: list[Chunk]) -> None:
+    """Write the chunk store."""
+    with (folder / CHUNKS).open("w", encoding="utf-8") as out:
+        for chunk in chunks:
+            out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+
+
+def load_chunks(folder: Path) -> dict[str, Chunk]:
+    """Read the chunk store into an id -> Chunk map."""
+    chunks = {}
+    with (folder / CHUNKS).open(encoding="utf-8") as lines:
+        for line in lines:
+            raw = json.loads(line)
+            raw["heading_path"] = tuple(raw["heading_path"])
+            chunk = Chunk(**raw)
+            chunks[chunk.chunk_id] = chunk
+    return chunks
+
+
+@dataclass
+class SearchIndex:
+    """An opened build: chunk store, dense store and BM25 indexes."""
+
+    folder: Path
+    manifest: Manifest
+    chunks: dict[str, Chunk]
+    store: Chroma
+    bm25: dict[str, bm25s.BM25]
+
+    @cached_property
+    def groups(self) -> dict[str, list[Chunk]]:
+        """Chunks grouped by passage key (an original with its translations)."""
+        groups: dict[str, list[Chunk]] = {}
+        for chunk in self.chunks.values():
+            groups.setdefault(chunk.passage_key, []).append(chunk)
+        return groups
+
+    @cached_property
+    def key_of(self) -> dict[str, str]:
+        """Chunk id -> passage key."""
+        return {cid: chunk.passage_key for cid, chunk in self.chunks.items()}
+
+
+def open_index(index_dir: Path, embedder: str, embeddings: Embeddings) -> SearchIndex:
+    """Open the current build, refusing one made by a different embedder."""
+    folder = current_build(index_dir)
+    if folder is None:
+        raise AssistantError(f"No index at {index_dir}; run `make run` or `assistant ingest`.")
+    manifest = Manifest.load(folder)
+    if manifest.embedder != embedder:
+        raise AssistantError(
+            f"The index at {index_dir} was built with embedder {manifest.embedder!r}, "
+            f"not {embedder!r}; set ASSISTANT_EMBEDDER={manifest.embedder} or run "
+            "`assistant ingest --rebuild`."
+        )
+    try:
+        chunks = load_chunks(folder)
+        bm25 = {lang: bm25s.BM25.load(str(folder / f"bm25-{lang}")) for lang in manifest.languages}
+    except (OSError, ValueError, KeyError) as err:
+        raise AssistantError(
+            f"The index at {folder} is damaged ({err}); run `assistant ingest --rebuild`."
+        ) from err
+    return SearchIndex(folder, manifest, chunks, vector_store(folder, embeddings), bm25)

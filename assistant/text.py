@@ -1,0 +1,45 @@
+"""Word-level text processing shared by BM25 and the support check: tokens, stopwords, stems."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_STEMMERS = {"sv": "swedish", "en": "english"}
+# Question and obligation words: they say what kind of answer is wanted, not what it is about.
+_QUESTION_WORDS = {
+    "sv": {"hur", "vad", "när", "vilka", "vilken", "vilket", "vem", "vems", "varför", "ska",
+           "skall", "bör", "kan", "måste", "får", "göra", "gör", "finns", "enligt", "säger",
+           "riktlinjerna", "oss", "vi", "ofta"},
+    "en": {"what", "when", "which", "who", "whom", "whose", "why", "how", "must", "shall",
+           "should", "may", "can", "do", "does", "did", "say", "says", "according",
+           "guidelines", "guideline", "we", "us", "our", "often", "need", "needs"},
+}
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (hyphenated words kept whole)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=4)
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(_STEMMERS.get(language, "english"))
+
+
+@lru_cache(maxsize=4)
+def stopwords(language: str) -> frozenset[str]:
+    """Function words and question words for a language."""
+    base = STOPWORDS_SWEDISH if language == "sv" else STOPWORDS_EN
+    return frozenset(base) | _QUESTION_WORDS.get(language, set())
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Content terms: words minus stopwords, Snowball-stemmed in the given language."""
+    stop = stopwords(language)
+    kept = [w for w in words(text) if w not in stop]
+    return _stemmer(language).stemWords(kept)

@@ -1,0 +1,112 @@
+"""Typed values passed between pipeline stages: Document -> Chunk -> Hit -> Answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Language = Literal["sv", "en"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, bullet or footnote of a document, with its place in the structure."""
+
+    block_id: str
+    text: str
+    heading_path: tuple[str, ...]
+    kind: Literal["paragraph", "bullet", "footnote"] = "paragraph"
+    lead_in: str = ""
+    footnotes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded source document: metadata plus its blocks in reading order."""
+
+    doc_id: str
+    title: str
+    language: str
+    kind: str
+    blocks: tuple[Block, ...]
+    publisher: str = ""
+    period: str = ""
+    translation_of: str | None = None
+    source_path: str = ""
+
+    @property
+    def family(self) -> str:
+        """The id shared by an original and its translations."""
+        return self.translation_of or self.doc_id
+
+    @property
+    def text(self) -> str:
+        """The document's plain text: its blocks separated by blank lines."""
+        return "\n\n".join(block.text for block in self.blocks)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable unit: one block, with the text that is indexed for it."""
+
+    chunk_id: str
+    doc_id: str
+    block_id: str
+    language: str
+    title: str
+    heading_path: tuple[str, ...]
+    text: str
+    indexed_text: str
+    family: str
+    kind: str = "paragraph"
+    lead_in: str = ""
+    page: int | None = None
+
+    @property
+    def passage_key(self) -> str:
+        """Key shared by a passage and its translations."""
+        return f"{self.family}#{self.block_id}"
+
+    @property
+    def section(self) -> str:
+        """Human-readable section name (the innermost heading)."""
+        return self.heading_path[-1] if self.heading_path else ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage: the chunk in the wanted language and its fused score."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    dense: float = 0.0
+    original: Chunk | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited passage, as shown to the user and in the JSON output."""
+
+    n: int
+    doc_id: str
+    title: str
+    section: str
+    quote: str
+    chunk_id: str
+    original: str | None = None
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with its `[n]` markers, the citations they point to and timings."""
+
+    question: str
+    language: Language
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    backend: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notice: str = ""

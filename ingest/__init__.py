@@ -1,0 +1,1 @@
+"""Ingestion: load sources, chunk them, and build the search index."""

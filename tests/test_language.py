@@ -1,0 +1,29 @@
+"""Language detection with the bundled lingua models."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.language import detect
+from assistant.service import UNSUPPORTED_LANGUAGE, resolve_language
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Hur ofta ska de kreativa städerna rapportera till Unesco?", "sv"),
+    ("Vilka städer?", "sv"),
+    ("What does membership cost?", "en"),
+    ("What must a creative city report to the Swedish National Commission, and when?", "en"),
+    ("Was kostet die Mitgliedschaft im Netzwerk?", "other"),
+    ("Combien coûte l'adhésion au réseau ?", "other"),
+])
+def test_detect(text: str, expected: str):
+    assert detect(text) == expected
+
+
+def test_resolve_language():
+    assert resolve_language("What?", "sv") == ("sv", "")
+    assert resolve_language("Was kostet die Mitgliedschaft im Netzwerk?", "auto") == (
+        "en", UNSUPPORTED_LANGUAGE)
+    with pytest.raises(AssistantError, match="auto, sv, en"):
+        resolve_language("x", "de")
