@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.support import support
+from assistant.support import Thresholds, support
 from assistant.text import terms
 from assistant.types import Citation, Hit, Language
 
@@ -45,9 +45,10 @@ def best_sentences(question: str, language: str, text: str) -> list[str]:
     return [s for s, o in zip(parts, overlap, strict=True) if o * 2 >= top]
 
 
-def supporting_hits(question: str, language: str, hits: list[Hit]) -> list[Hit]:
+def supporting_hits(question: str, language: str, hits: list[Hit],
+                    limits: Thresholds) -> list[Hit]:
     """The passages that support an answer about as well as the best one, best first."""
-    judged = [(support(question, language, h), h) for h in hits[:CANDIDATES]]
+    judged = [(support(question, language, h, limits), h) for h in hits[:CANDIDATES]]
     judged = sorted(((s, h) for s, h in judged if s.supported),
                     key=lambda sh: (-sh[0].coverage, sh[1].rank))
     if not judged:
@@ -81,10 +82,12 @@ def answer_line(question: str, language: str, hit: Hit, n: int) -> str:
     return f"- {lead}{' '.join(best_sentences(question, language, text))} [{n}]"
 
 
-def extractive(question: str, language: Language, hits: list[Hit]) -> tuple[str, list[Citation]]:
+def extractive(question: str, language: Language, hits: list[Hit],
+               limits: Thresholds) -> tuple[str, list[Citation]]:
     """Compose the answer text and its citations; no citations means abstain."""
-    chosen = supporting_hits(question, language, hits)
+    chosen = supporting_hits(question, language, hits, limits)
     if not chosen:
         return ABSTAIN[language], []
-    lines = [answer_line(question, language, hit, n) for n, hit in enumerate(chosen, start=1)]
-    return INTRO[language] + "\n\n" + "\n".join(lines), [citation(n, h) for n, h in enumerate(chosen, 1)]
+    numbered = list(enumerate(chosen, start=1))
+    lines = [answer_line(question, language, hit, n) for n, hit in numbered]
+    return INTRO[language] + "\n\n" + "\n".join(lines), [citation(n, h) for n, h in numbered]

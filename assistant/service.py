@@ -13,6 +13,7 @@ from assistant.errors import AssistantError
 from assistant.index import open_index
 from assistant.language import detect
 from assistant.retrieve import HybridRetriever
+from assistant.support import Thresholds, thresholds_for
 from assistant.types import Answer, Language
 
 LANG_CHOICES = ("auto", "sv", "en")
@@ -59,6 +60,7 @@ class Assistant:
 
     retriever: HybridRetriever
     backend: str = "extractive"
+    limits: Thresholds = Thresholds()
 
     def ask(self, question: str, lang: str = "auto", k: int | None = None) -> Answer:
         """Answer one question with citations, in the question's language."""
@@ -68,7 +70,7 @@ class Assistant:
         hits = self.retriever.hits(text, language, k)
         retrieved = _ms(started)
         answer_started = time.perf_counter()
-        body, citations = extractive(text, language, hits)
+        body, citations = extractive(text, language, hits, self.limits)
         answer = Answer(
             question=text, language=language, text=body, citations=tuple(citations),
             abstained=not citations, backend=self.backend, notice=notice,
@@ -84,4 +86,4 @@ def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
     if backend not in BACKENDS:
         raise AssistantError(f"Unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}.")
     index = open_index(index_dir, embedder, make_embedder(embedder))
-    return Assistant(HybridRetriever(index=index, k=k), backend)
+    return Assistant(HybridRetriever(index=index, k=k), backend, thresholds_for(embedder))

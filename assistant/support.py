@@ -31,11 +31,21 @@ class Support:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Calibrated on tests/data/questions.yaml."""
+    """Support limits, calibrated per embedder on tests/data/questions.yaml."""
 
     coverage: float = 0.5
     dense: float = 0.82
     dense_alone: float = 0.9
+
+
+# multilingual-e5 cosines sit in a narrow high band; MiniLM-style models spread wider.
+_BY_EMBEDDER = {"e5": Thresholds()}
+_OTHER_EMBEDDERS = Thresholds(dense=0.3, dense_alone=0.7)
+
+
+def thresholds_for(embedder: str) -> Thresholds:
+    """The support limits for the embedder that built the index."""
+    return _BY_EMBEDDER.get(embedder, _OTHER_EMBEDDERS)
 
 
 def names_and_numbers(text: str) -> set[str]:

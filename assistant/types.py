@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Language = Literal["sv", "en"]
+BlockKind = Literal["paragraph", "bullet", "footnote"]
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class Block:
     block_id: str
     text: str
     heading_path: tuple[str, ...]
-    kind: Literal["paragraph", "bullet", "footnote"] = "paragraph"
+    kind: BlockKind = "paragraph"
     lead_in: str = ""
     footnotes: tuple[str, ...] = ()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from assistant.errors import AssistantError
-from assistant.types import Block, Document
+from assistant.types import Block, BlockKind, Document
 
 _ID = re.compile(r"\s*\{#([\w.:-]+)\}\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -95,13 +95,11 @@ def _footnote(state: _State, label: str, lines: list[str]) -> None:
 
 def _text_block(state: _State, lines: list[str]) -> None:
     bullet = _BULLET.match(lines[0])
-    joined = " ".join(ln.strip() for ln in ([bullet.group(1)] if bullet else []) + lines[1:])
-    if not bullet:
-        joined = " ".join(ln.strip() for ln in lines)
-    text, block_id = split_id(joined)
+    first = bullet.group(1) if bullet else lines[0]
+    text, block_id = split_id(" ".join(ln.strip() for ln in [first, *lines[1:]]))
     refs = tuple(_FOOTNOTE_REF.findall(text))
     text = _FOOTNOTE_REF.sub("", text)
-    kind = "bullet" if bullet else "paragraph"
+    kind: BlockKind = "bullet" if bullet else "paragraph"
     lead_in = state.lead_in if bullet else ""
     block = Block(state.next_id(block_id), text, tuple(state.headings), kind, lead_in, refs)
     state.blocks.append(block)

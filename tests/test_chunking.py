@@ -24,7 +24,8 @@ def test_one_chunk_per_block_and_bullets_whole():
 
 def test_chunk_carries_heading_path_language_and_context():
     report = next(c for c in chunk_document(_sv()) if c.block_id == "mal-nationell-8")
-    assert report.heading_path == ("Mål för de kreativa städerna i Sverige", "Mål på nationell nivå")
+    assert report.heading_path == ("Mål för de kreativa städerna i Sverige",
+                                   "Mål på nationell nivå")
     assert report.language == "sv" and report.doc_id == "riktlinjer-kreativa-stader"
     assert "Mål på nationell nivå" in report.indexed_text
     assert "På nationell nivå ska de kreativa städerna:" in report.indexed_text

@@ -1,0 +1,1 @@
+"""Evaluation: question sets, small scorers, and a runner (`python -m evals`)."""
