@@ -72,8 +72,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         def handler(q: str, h: list[Message], lang_value: str) -> tuple[Any, ...]:
             return respond(assistant, q, h, lang_value)
 
-        for trigger in (question.submit, ask.click):
-            trigger(handler, [question, chat, lang], [chat, sources, question])
+        gr.on([question.submit, ask.click], handler, [question, chat, lang],
+              [chat, sources, question], api_name="ask")
     return demo
 
 

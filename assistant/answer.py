@@ -33,7 +33,7 @@ def sentences(text: str) -> list[str]:
 
 
 def best_sentences(question: str, language: str, text: str) -> list[str]:
-    """The sentences of a passage that share most terms with the question, in order."""
+    """The sentences of a long passage that share the most terms with the question."""
     parts = sentences(text)
     if len(parts) <= _SHORT_PASSAGE:
         return parts
@@ -42,7 +42,7 @@ def best_sentences(question: str, language: str, text: str) -> list[str]:
     top = max(overlap)
     if top == 0:
         return parts
-    return [s for s, o in zip(parts, overlap, strict=True) if o * 2 >= top]
+    return [s for s, o in zip(parts, overlap, strict=True) if o == top]
 
 
 def supporting_hits(question: str, language: str, hits: list[Hit],
@@ -72,14 +72,34 @@ def citation(n: int, hit: Hit) -> Citation:
     )
 
 
-def answer_line(question: str, language: str, hit: Hit, n: int) -> str:
-    """One answer bullet: the passage's lead-in, its best sentences, and the marker."""
+def answer_line(question: str, language: str, hit: Hit, n: int, nested: bool = False) -> str:
+    """One answer bullet with its marker: the lead-in (unless nested under it) and either
+    the sentences that answer the question or, for a list item, the whole item."""
     text = hit.chunk.text
+    indent = "  " if nested else ""
     if "\n" in text:  # a list (a footnote): the marker first, then the items
-        items = "\n".join(f"  - {line.lstrip('• ')}" for line in text.splitlines())
-        return f"- [{n}]\n{items}"
+        items = "\n".join(f"{indent}  - {line.lstrip('• ')}" for line in text.splitlines())
+        return f"{indent}- [{n}]\n{items}"
+    if nested:
+        return f"{indent}- {text} [{n}]"
     lead = f"*{hit.chunk.lead_in}* " if hit.chunk.lead_in else ""
     return f"- {lead}{' '.join(best_sentences(question, language, text))} [{n}]"
+
+
+def compose(question: str, language: str, chosen: list[Hit]) -> tuple[list[str], list[Hit]]:
+    """Answer lines and the hits they cite, in order; a lead-in brings its whole list."""
+    listed = {item.chunk.chunk_id for hit in chosen for item in hit.items}
+    lines: list[str] = []
+    cited: list[Hit] = []
+    for hit in chosen:
+        if hit.chunk.chunk_id in listed and not hit.items:
+            continue  # shown inside the list that a chosen lead-in brings
+        for item in (hit, *hit.items):
+            if item.chunk.chunk_id in {c.chunk.chunk_id for c in cited}:
+                continue
+            cited.append(item)
+            lines.append(answer_line(question, language, item, len(cited), item is not hit))
+    return lines, cited
 
 
 def extractive(question: str, language: Language, hits: list[Hit],
@@ -88,6 +108,6 @@ def extractive(question: str, language: Language, hits: list[Hit],
     chosen = supporting_hits(question, language, hits, limits)
     if not chosen:
         return ABSTAIN[language], []
-    numbered = list(enumerate(chosen, start=1))
-    lines = [answer_line(question, language, hit, n) for n, hit in numbered]
-    return INTRO[language] + "\n\n" + "\n".join(lines), [citation(n, h) for n, h in numbered]
+    lines, cited = compose(question, language, chosen)
+    citations = [citation(n, hit) for n, hit in enumerate(cited, start=1)]
+    return INTRO[language] + "\n\n" + "\n".join(lines), citations

@@ -83,7 +83,16 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace) -> None:
-    answer = assistant.ask(question, args.lang)
+    try:
+        answer = assistant.ask(question, args.lang)
+    except AssistantError as err:
+        if args.question != "-":
+            raise
+        # In a batch, one bad line is reported in place and the rest are still answered.
+        error = {"question": question.strip(), "error": str(err)}
+        print(json.dumps(error, ensure_ascii=False) if args.json else f"assistant: {err}",
+              flush=True)
+        return
     if args.json:
         print(json.dumps(to_json(answer), ensure_ascii=False), flush=True)
     else:

@@ -24,6 +24,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.errors import AssistantError
 from assistant.types import Chunk
 
+SCHEMA = 2  # bump when the build layout or the Chunk fields change
 COLLECTION = "passages"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
@@ -38,6 +39,7 @@ class Manifest:
     chunk_count: int
     documents: dict[str, str] = field(default_factory=dict)
     languages: dict[str, list[str]] = field(default_factory=dict)
+    schema: int = 1
 
     def save(self, folder: Path) -> None:
         """Write the manifest as JSON."""
@@ -94,6 +96,7 @@ def load_chunks(folder: Path) -> dict[str, Chunk]:
         for line in lines:
             raw = json.loads(line)
             raw["heading_path"] = tuple(raw["heading_path"])
+            raw["footnotes"] = tuple(raw.get("footnotes", ()))
             chunk = Chunk(**raw)
             chunks[chunk.chunk_id] = chunk
     return chunks
@@ -118,6 +121,24 @@ class SearchIndex:
         return groups
 
     @cached_property
+    def _lists(self) -> dict[tuple[str, str], list[Chunk]]:
+        lists: dict[tuple[str, str], list[Chunk]] = {}
+        for chunk in self.chunks.values():
+            if chunk.lead_in:
+                lists.setdefault((chunk.doc_id, chunk.lead_in), []).append(chunk)
+        return lists
+
+    @cached_property
+    def _blocks(self) -> dict[tuple[str, str], Chunk]:
+        return {(c.doc_id, c.block_id): c for c in self.chunks.values()}
+
+    def list_items(self, chunk: Chunk) -> list[Chunk]:
+        """What a passage brings along: the bullets of a lead-in, then its footnotes."""
+        notes = [self._blocks[(chunk.doc_id, f)] for f in chunk.footnotes
+                 if (chunk.doc_id, f) in self._blocks]
+        return self._lists.get((chunk.doc_id, chunk.text), []) + notes
+
+    @cached_property
     def key_of(self) -> dict[str, str]:
         """Chunk id -> passage key."""
         return {cid: chunk.passage_key for cid, chunk in self.chunks.items()}
@@ -129,6 +150,11 @@ def open_index(index_dir: Path, embedder: str, embeddings: Embeddings) -> Search
     if folder is None:
         raise AssistantError(f"No index at {index_dir}; run `make run` or `assistant ingest`.")
     manifest = Manifest.load(folder)
+    if manifest.schema != SCHEMA:
+        raise AssistantError(
+            f"The index at {index_dir} was built by another version of the assistant; "
+            "run `assistant ingest` to rebuild it."
+        )
     if manifest.embedder != embedder:
         raise AssistantError(
             f"The index at {index_dir} was built with embedder {manifest.embedder!r}, "

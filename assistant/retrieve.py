@@ -7,6 +7,7 @@ with its translations are pure functions over those lists.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -83,14 +84,22 @@ class HybridRetriever(BaseRetriever):
         dense = dense_search(self.index, query, depth)
         lexical = bm25_search(self.index, query, language, depth)
         lists = [collapse(r, self.index.key_of) for r in (lexical, dense) if r]
-        groups = self.index.groups
         cosine = dict(dense)
         hits = []
         for rank, (key, score) in enumerate(rrf(lists)[: k or self.k], start=1):
-            chosen, original = pick(groups[key], language)
-            best = max(cosine.get(c.chunk_id, 0.0) for c in groups[key])
-            hits.append(Hit(chosen, score, rank, best, original))
+            group = self.index.groups[key]
+            best = max(cosine.get(c.chunk_id, 0.0) for c in group)
+            chosen, original = pick(group, language)
+            hit = Hit(chosen, score, rank, best, original)
+            hits.append(replace(hit, items=self._items(hit, language)))
         return hits
+
+    def _items(self, hit: Hit, language: str) -> tuple[Hit, ...]:
+        items = []
+        for bullet in self.index.list_items(hit.chunk):
+            chosen, original = pick(self.index.groups[bullet.passage_key], language)
+            items.append(Hit(chosen, hit.score, hit.rank, hit.dense, original))
+        return tuple(items)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

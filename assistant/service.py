@@ -68,15 +68,16 @@ class Assistant:
         text = clean_question(question)
         language, notice = resolve_language(text, lang)
         hits = self.retriever.hits(text, language, k)
-        retrieved = _ms(started)
+        retrieve_ms = _ms(started)
         answer_started = time.perf_counter()
         body, citations = extractive(text, language, hits, self.limits)
         answer = Answer(
             question=text, language=language, text=body, citations=tuple(citations),
             abstained=not citations, backend=self.backend, notice=notice,
         )
-        answer, _ = verify(answer, {h.chunk.chunk_id: h.chunk for h in hits})
-        timings = {"retrieve": retrieved, "answer": _ms(answer_started), "total": _ms(started)}
+        retrieved = [c for h in hits for c in (h, *h.items)]
+        answer, _ = verify(answer, {h.chunk.chunk_id: h.chunk for h in retrieved})
+        timings = {"retrieve": retrieve_ms, "answer": _ms(answer_started), "total": _ms(started)}
         return replace(answer, timings_ms=timings)
 
 

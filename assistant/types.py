@@ -61,6 +61,7 @@ class Chunk:
     family: str
     kind: str = "paragraph"
     lead_in: str = ""
+    footnotes: tuple[str, ...] = ()
     page: int | None = None
 
     @property
@@ -76,13 +77,17 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved passage: the chunk in the wanted language and its fused score."""
+    """A retrieved passage: the chunk in the wanted language and its fused score.
+
+    A lead-in passage ("The creative cities shall:") carries the bullets it introduces.
+    """
 
     chunk: Chunk
     score: float
     rank: int
     dense: float = 0.0
     original: Chunk | None = None
+    items: tuple[Hit, ...] = ()
 
 
 @dataclass(frozen=True)

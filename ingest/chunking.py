@@ -44,6 +44,7 @@ def chunk_document(document: Document) -> list[Chunk]:
                 family=document.family,
                 kind=block.kind,
                 lead_in=block.lead_in,
+                footnotes=block.footnotes,
             )
         )
     return chunks

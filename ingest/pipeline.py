@@ -15,7 +15,7 @@ import bm25s
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError
-from assistant.index import Manifest, current_build, save_chunks, vector_store
+from assistant.index import SCHEMA, Manifest, current_build, save_chunks, vector_store
 from assistant.text import terms
 from assistant.types import Chunk, Document
 from ingest.chunking import chunk_corpus
@@ -50,7 +50,7 @@ def plan_manifest(documents: list[Document], chunks: list[Chunk], embedder: str)
     for chunk in chunks:
         languages.setdefault(chunk.language, []).append(chunk.chunk_id)
     corpus = hashlib.sha256("\n".join(sorted(doc_hashes.values())).encode()).hexdigest()[:16]
-    return Manifest(embedder, corpus, len(chunks), doc_hashes, languages)
+    return Manifest(embedder, corpus, len(chunks), doc_hashes, languages, SCHEMA)
 
 
 def write_bm25(folder: Path, chunks: dict[str, Chunk], manifest: Manifest) -> None:

@@ -65,6 +65,14 @@ def test_batch_mode_reads_stdin_one_object_per_line(cli_env):
     assert [o["abstained"] for o in lines] == [False, False, True]
 
 
+def test_batch_reports_a_bad_line_in_place_and_goes_on(cli_env):
+    long_line = "Varför " * 400
+    done = run(cli_env, "ask", "--json", "-", stdin=f"{long_line}\n{SV}\n")
+    assert done.returncode == 0, done.stderr
+    first, second = (json.loads(line) for line in done.stdout.splitlines())
+    assert "keep it under" in first["error"] and not second["abstained"]
+
+
 def test_lang_option_forces_answer_language(cli_env):
     out = json.loads(run(cli_env, "ask", "--json", "--lang", "en", SV).stdout)
     assert out["language"] == "en" and "Every four years" in out["answer"]
