@@ -27,3 +27,16 @@ def test_minilm_index_answers_an_english_question(tmp_path: Path):
 def test_unknown_embedder_names_the_choices():
     with pytest.raises(AssistantError, match="e5, minilm, st:<model>"):
         make_embedder("word2vec")
+
+
+def test_default_path_does_not_import_torch(data_dir):
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from assistant.service import load_assistant;"
+            f"a = load_assistant(Path({str(data_dir / 'index')!r}), 'e5');"
+            "a.ask('Hur finansieras nätverket?');"
+            "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.split() == ["False", "False"], done.stderr
