@@ -1,8 +1,10 @@
-"""`python -m evals.coldstart`: time from `make run` (empty data folder) to the first answer
-in the app, then warm answers through the app's API. Loopback only, bounded in time."""
+"""`python -m evals.coldstart`: time from `make run` to the first answer in the app (with an
+empty data folder, so it includes the first ingest, unless --data-dir names one that holds an
+index), then warm answers through the app's API. Loopback only, bounded in time."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -45,8 +47,12 @@ def _first_answer(url: str, proc: subprocess.Popen, started: float) -> tuple[Cli
 
 def main() -> int:
     """Run the measurement and print JSON."""
+    parser = argparse.ArgumentParser(prog="python -m evals.coldstart", description=__doc__)
+    parser.add_argument("--data-dir", help="reuse this data folder (default: a new empty one)")
+    args = parser.parse_args()
     port = _free_port()
-    with tempfile.TemporaryDirectory() as data:
+    with tempfile.TemporaryDirectory() as scratch:
+        data = args.data_dir or scratch
         env = {**os.environ, "ASSISTANT_DATA_DIR": data, "ASSISTANT_PORT": str(port)}
         started = time.monotonic()
         proc = subprocess.Popen(["make", "run"], cwd=REPO_ROOT, env=env, start_new_session=True,
