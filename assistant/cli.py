@@ -6,12 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from assistant.errors import AssistantError
-from assistant.format import to_json, to_text
-from assistant.service import BACKENDS, LANG_CHOICES, Assistant, load_assistant
-from assistant.settings import Settings
+from assistant.settings import BACKENDS, LANG_CHOICES, Settings
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
 
 EXIT_BAD_INPUT = 2
 
@@ -75,6 +76,8 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         raise AssistantError(f"-k must be between 1 and 20, not {k}.")
     if args.question != "-" and not args.question.strip():
         raise AssistantError("The question is empty; ask a question in Swedish or English.")
+    from assistant.service import load_assistant  # models load only for `ask`
+
     assistant = load_assistant(settings.index_dir, settings.embedder,
                                args.backend or settings.backend, k)
     for question in questions(args.question):
@@ -83,6 +86,8 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace) -> None:
+    from assistant.format import to_json, to_text
+
     try:
         answer = assistant.ask(question, args.lang)
     except AssistantError as err:

@@ -12,7 +12,7 @@ Layout under the index folder::
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -22,48 +22,11 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError
+from assistant.manifest import SCHEMA, Manifest, current_build
 from assistant.types import Chunk
 
-SCHEMA = 2  # bump when the build layout or the Chunk fields change
 COLLECTION = "passages"
-MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """What a build was made from: the embedder and the content hashes."""
-
-    embedder: str
-    corpus_hash: str
-    chunk_count: int
-    documents: dict[str, str] = field(default_factory=dict)
-    languages: dict[str, list[str]] = field(default_factory=dict)
-    schema: int = 1
-
-    def save(self, folder: Path) -> None:
-        """Write the manifest as JSON."""
-        (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-
-    @classmethod
-    def load(cls, folder: Path) -> Manifest:
-        """Read a manifest, with a fix-it message if it is missing or broken."""
-        try:
-            return cls(**json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as err:
-            raise AssistantError(
-                f"The index at {folder} is damaged ({err.__class__.__name__}); "
-                "run `assistant ingest --rebuild` to rebuild it."
-            ) from err
-
-
-def current_build(index_dir: Path) -> Path | None:
-    """The build the `current` link points to, or None when there is no index yet."""
-    link = index_dir / "current"
-    if not link.is_symlink() and not link.exists():
-        return None
-    target = link.resolve()
-    return target if target.is_dir() else None
 
 
 def chroma_client(folder: Path) -> chromadb.ClientAPI:

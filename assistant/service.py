@@ -13,11 +13,10 @@ from assistant.errors import AssistantError
 from assistant.index import open_index
 from assistant.language import detect
 from assistant.retrieve import HybridRetriever
+from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.support import Thresholds, thresholds_for
 from assistant.types import Answer, Language
 
-LANG_CHOICES = ("auto", "sv", "en")
-BACKENDS = ("extractive",)
 MAX_QUESTION_CHARS = 2000
 UNSUPPORTED_LANGUAGE = (
     "I can answer in Swedish (svenska) and English only; please ask in one of them. "

@@ -9,6 +9,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+LANG_CHOICES = ("auto", "sv", "en")
+BACKENDS = ("extractive",)
 
 
 class Settings(BaseSettings):

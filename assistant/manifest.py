@@ -1,0 +1,49 @@
+"""The build manifest: what an index build was made from. Light to import, so that an
+unchanged corpus is recognised without loading Chroma or the embedder."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from assistant.errors import AssistantError
+
+SCHEMA = 2  # bump when the build layout or the Chunk fields change
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a build was made from: the embedder and the content hashes."""
+
+    embedder: str
+    corpus_hash: str
+    chunk_count: int
+    documents: dict[str, str] = field(default_factory=dict)
+    languages: dict[str, list[str]] = field(default_factory=dict)
+    schema: int = 1
+
+    def save(self, folder: Path) -> None:
+        """Write the manifest as JSON."""
+        (folder / MANIFEST).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Manifest:
+        """Read a manifest, with a fix-it message if it is missing or broken."""
+        try:
+            return cls(**json.loads((folder / MANIFEST).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError) as err:
+            raise AssistantError(
+                f"The index at {folder} is damaged ({err.__class__.__name__}); "
+                "run `assistant ingest --rebuild` to rebuild it."
+            ) from err
+
+
+def current_build(index_dir: Path) -> Path | None:
+    """The build the `current` link points to, or None when there is no index yet."""
+    link = index_dir / "current"
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = link.resolve()
+    return target if target.is_dir() else None
