@@ -8,6 +8,8 @@ import pytest
 import yaml
 
 from assistant.service import Assistant
+from ingest.loaders import load_corpus
+from tests.conftest import CORPUS
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "questions.yaml").read_text("utf-8"))
 ANSWERABLE = [c for c in CASES if c.get("answerable", True)]
@@ -48,3 +50,19 @@ def test_unanswerable_questions_abstain(assistant: Assistant, case: dict):
     assert answer.abstained is expected
     if expected:
         assert answer.citations == () and "Svenska Unescorådet" in answer.text
+
+
+def test_every_quote_is_verbatim_in_its_document(assistant: Assistant):
+    documents = {d.doc_id: d.text for d in load_corpus(CORPUS)}
+    for case in CASES:
+        for cited in assistant.ask(case["q"]).citations:
+            assert cited.quote in documents[cited.doc_id], (case["q"], cited.n)
+            if cited.original is not None:
+                assert cited.original in documents["riktlinjer-kreativa-stader"]
+
+
+def test_retriever_speaks_langchain(assistant: Assistant):
+    docs = assistant.retriever.invoke("Hur finansieras nätverket?")
+    assert docs[0].id.startswith("riktlinjer-kreativa-stader:finansiering-1:")
+    assert docs[0].metadata["section"] == "Finansiering"
+    assert docs[0].page_content.startswith("Nätverket finansieras inte med Unescos")
