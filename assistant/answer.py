@@ -91,12 +91,14 @@ def compose(question: str, language: str, chosen: list[Hit]) -> tuple[list[str],
     listed = {item.chunk.chunk_id for hit in chosen for item in hit.items}
     lines: list[str] = []
     cited: list[Hit] = []
+    seen: set[str] = set()
     for hit in chosen:
         if hit.chunk.chunk_id in listed and not hit.items:
             continue  # shown inside the list that a chosen lead-in brings
         for item in (hit, *hit.items):
-            if item.chunk.chunk_id in {c.chunk.chunk_id for c in cited}:
+            if item.chunk.chunk_id in seen:
                 continue
+            seen.add(item.chunk.chunk_id)
             cited.append(item)
             lines.append(answer_line(question, language, item, len(cited), item is not hit))
     return lines, cited
