@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, NoReturn
 
 from assistant.errors import AssistantError
+from assistant.format import to_json, to_text
 from assistant.settings import BACKENDS, LANG_CHOICES, Settings
 
 if TYPE_CHECKING:
@@ -86,8 +87,6 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace) -> None:
-    from assistant.format import to_json, to_text
-
     try:
         answer = assistant.ask(question, args.lang)
     except AssistantError as err:
