@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch (pip finds it on this machine's disk); override for other machines.
 TORCH ?= torch==2.13.0
 
-.PHONY: run test lint ingest clean
+.PHONY: run test lint ingest eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	$(BIN)/python -m pip install -q -e ".[st,dev]"
 	touch $@
 
+$(VENV)/.installed-eval: pyproject.toml $(VENV)/.installed-run
+	$(BIN)/python -m pip install -q -e ".[eval]"
+	touch $@
+
 ingest: $(VENV)/.installed-run
 	$(BIN)/assistant ingest
+
+# The evaluation set through our pipeline and the naive baseline: a table, and
+# evals/report/latest.json + latest.html. Exits 1 when the gate fails.
+eval: ingest $(VENV)/.installed-eval
+	$(BIN)/python -m evals
 
 run: ingest
 	$(BIN)/python app.py

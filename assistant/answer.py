@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 
-from assistant.support import Thresholds, support
-from assistant.text import terms
+from assistant.support import Support, Thresholds, support
 from assistant.types import Citation, Hit, Language
 
 MAX_PASSAGES = 3
-CANDIDATES = 4
-COVERAGE_MARGIN = 0.1
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"])")
-_SHORT_PASSAGE = 2
+CANDIDATES = 5
+COVERAGE_WEIGHT = 0.1  # shared terms break near-ties in embedding similarity
+MARGIN = 0.05  # how far behind the closest passage another may be and still be shown
 INTRO = {
     "sv": "Enligt riktlinjerna:",
     "en": "According to the guidelines (unofficial English translation; the Swedish "
@@ -23,38 +21,25 @@ ABSTAIN = {
     "en": "The guidelines do not say. The Swedish National Commission for UNESCO "
     "(Svenska Unescorådet) can answer this question.",
 }
+# Lines of an answer that frame it rather than state a fact from the sources.
+FRAMING = frozenset({*INTRO.values(), *ABSTAIN.values()})
 
 
-def sentences(text: str) -> list[str]:
-    """Split a passage into sentences (bullet lists stay whole)."""
-    if "\n" in text:
-        return [text]
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+def _closeness(judged: tuple[Support, Hit]) -> float:
+    verdict, hit = judged
+    return hit.dense + COVERAGE_WEIGHT * verdict.coverage
 
 
-def best_sentences(question: str, language: str, text: str) -> list[str]:
-    """The sentences of a long passage that share the most terms with the question."""
-    parts = sentences(text)
-    if len(parts) <= _SHORT_PASSAGE:
-        return parts
-    wanted = set(terms(question, language))
-    overlap = [len(wanted & set(terms(s, language))) for s in parts]
-    top = max(overlap)
-    if top == 0:
-        return parts
-    return [s for s, o in zip(parts, overlap, strict=True) if o == top]
-
-
-def supporting_hits(question: str, language: str, hits: list[Hit],
-                    limits: Thresholds) -> list[Hit]:
-    """The passages that support an answer about as well as the best one, best first."""
-    judged = [(support(question, language, h, limits), h) for h in hits[:CANDIDATES]]
-    judged = sorted(((s, h) for s, h in judged if s.supported),
-                    key=lambda sh: (-sh[0].coverage, sh[1].rank))
+def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thresholds,
+                    known: Collection[str] = ()) -> list[Hit]:
+    """The passages that support an answer about as well as the best one, closest first
+    (embedding similarity, then shared terms)."""
+    judged = [(support(question, language, h, limits, known), h) for h in hits[:CANDIDATES]]
+    judged = sorted(((s, h) for s, h in judged if s.supported), key=_closeness, reverse=True)
     if not judged:
         return []
-    floor = judged[0][0].coverage - COVERAGE_MARGIN
-    return [h for s, h in judged if s.coverage >= floor][:MAX_PASSAGES]
+    floor = _closeness(judged[0]) - MARGIN
+    return [h for s, h in judged if _closeness((s, h)) >= floor][:MAX_PASSAGES]
 
 
 def citation(n: int, hit: Hit) -> Citation:
@@ -69,24 +54,24 @@ def citation(n: int, hit: Hit) -> Citation:
         chunk_id=chunk.chunk_id,
         original=hit.original.text if hit.original else None,
         page=chunk.page,
+        lead_in=chunk.lead_in,
     )
 
 
-def answer_line(question: str, language: str, hit: Hit, n: int, nested: bool = False) -> str:
-    """One answer bullet with its marker: the lead-in (unless nested under it) and either
-    the sentences that answer the question or, for a list item, the whole item."""
+def answer_line(hit: Hit, n: int, nested: bool = False) -> str:
+    """One answer bullet with its marker: the passage, quoted whole, after its list's
+    lead-in sentence (unless it is nested under that lead-in)."""
     text = hit.chunk.text
     indent = "  " if nested else ""
-    if "\n" in text:  # a list (a footnote): the marker first, then the items
-        items = "\n".join(f"{indent}  - {line.lstrip('• ')}" for line in text.splitlines())
-        return f"{indent}- [{n}]\n{items}"
+    if "\n" in text:  # a list (a footnote): each item with its marker
+        return "\n".join(f"{indent}- {line.lstrip('• ')} [{n}]" for line in text.splitlines())
     if nested:
         return f"{indent}- {text} [{n}]"
     lead = f"*{hit.chunk.lead_in}* " if hit.chunk.lead_in else ""
-    return f"- {lead}{' '.join(best_sentences(question, language, text))} [{n}]"
+    return f"- {lead}{text} [{n}]"
 
 
-def compose(question: str, language: str, chosen: list[Hit]) -> tuple[list[str], list[Hit]]:
+def compose(chosen: list[Hit]) -> tuple[list[str], list[Hit]]:
     """Answer lines and the hits they cite, in order; a lead-in brings its whole list."""
     listed = {item.chunk.chunk_id for hit in chosen for item in hit.items}
     lines: list[str] = []
@@ -100,16 +85,17 @@ def compose(question: str, language: str, chosen: list[Hit]) -> tuple[list[str],
                 continue
             seen.add(item.chunk.chunk_id)
             cited.append(item)
-            lines.append(answer_line(question, language, item, len(cited), item is not hit))
+            lines.append(answer_line(item, len(cited), item is not hit))
     return lines, cited
 
 
-def extractive(question: str, language: Language, hits: list[Hit],
-               limits: Thresholds) -> tuple[str, list[Citation]]:
-    """Compose the answer text and its citations; no citations means abstain."""
-    chosen = supporting_hits(question, language, hits, limits)
+def extractive(question: str, language: Language, hits: list[Hit], limits: Thresholds,
+               known: Collection[str] = ()) -> tuple[str, list[Citation]]:
+    """Compose the answer text and its citations; no citations means abstain. `known`:
+    the words of the whole corpus (names it mentions anywhere)."""
+    chosen = supporting_hits(question, language, hits, limits, known)
     if not chosen:
         return ABSTAIN[language], []
-    lines, cited = compose(question, language, chosen)
+    lines, cited = compose(chosen)
     citations = [citation(n, hit) for n, hit in enumerate(cited, start=1)]
     return INTRO[language] + "\n\n" + "\n".join(lines), citations

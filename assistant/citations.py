@@ -4,11 +4,52 @@ must occur verbatim in that passage."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 
+from assistant.text import split_sentences
 from assistant.types import Answer, Chunk, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_MARKUP = re.compile(r"\*+|_{2,}|`")
+_SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of an answer, without markup, and the citation numbers it carries."""
+
+    text: str
+    markers: tuple[int, ...]
+
+
+def _clean(sentence: str) -> str:
+    text = " ".join(_MARKUP.sub("", MARKER.sub("", sentence)).split())
+    return _SPACE_BEFORE_STOP.sub(r"\1", text)
+
+
+def _line_claims(line: str) -> list[Claim]:
+    """The sentences of one line; an unmarked sentence takes the markers of the next marked
+    sentence on its line (a marker at the end of a bullet covers the bullet)."""
+    parts = [(_clean(s), tuple(int(n) for n in MARKER.findall(s))) for s in split_sentences(line)]
+    claims: list[Claim] = []
+    carry: tuple[int, ...] = ()
+    for text, numbers in reversed(parts):
+        carry = numbers or carry
+        if text:
+            claims.append(Claim(text, numbers or carry))
+    return claims[::-1]
+
+
+def claims(text: str, framing: Collection[str] = ()) -> list[Claim]:
+    """The factual sentences of an answer (framing lines left out), with their markers."""
+    found: list[Claim] = []
+    for line in text.splitlines():
+        body = _BULLET.sub("", line).strip()
+        if body and _clean(body) not in framing:
+            found.extend(_line_claims(body))
+    return found
 
 
 def problems(citation: Citation, retrieved: dict[str, Chunk]) -> list[str]:

@@ -23,6 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError
 from assistant.manifest import SCHEMA, Manifest, current_build
+from assistant.text import words
 from assistant.types import Chunk
 
 COLLECTION = "passages"
@@ -100,6 +101,24 @@ class SearchIndex:
         notes = [self._blocks[(chunk.doc_id, f)] for f in chunk.footnotes
                  if (chunk.doc_id, f) in self._blocks]
         return self._lists.get((chunk.doc_id, chunk.text), []) + notes
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of the corpus, lower-cased."""
+        return frozenset(w for c in self.chunks.values() for w in words(c.text))
+
+    @cached_property
+    def vector_count(self) -> int:
+        """How many vectors the dense store holds (passages and their sentences)."""
+        return sum(1 + len(c.sentences) for c in self.chunks.values())
+
+    def lead_of(self, chunk: Chunk) -> Chunk | None:
+        """The lead-in paragraph that introduces a bullet ("The creative cities shall:")."""
+        return self._by_text.get((chunk.doc_id, chunk.lead_in)) if chunk.lead_in else None
+
+    @cached_property
+    def _by_text(self) -> dict[tuple[str, str], Chunk]:
+        return {(c.doc_id, c.text): c for c in self.chunks.values()}
 
     @cached_property
     def key_of(self) -> dict[str, str]:

@@ -44,5 +44,9 @@ def detect(text: str) -> Detected:
     """Detect the language of a question: 'sv', 'en', or 'other'."""
     if _clearly_other(text):
         return "other"
-    language = _sv_or_en().detect_language_of(text)
-    return "sv" if language == Language.SWEDISH else "en"
+    return sv_or_en(text)
+
+
+def sv_or_en(text: str) -> Literal["sv", "en"]:
+    """Swedish or English, whichever the text is closer to."""
+    return "sv" if _sv_or_en().detect_language_of(text) == Language.SWEDISH else "en"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 
-SCHEMA = 2  # bump when the build layout or the Chunk fields change
+SCHEMA = 3  # bump when the build layout or the Chunk fields change
 MANIFEST = "manifest.json"
 
 

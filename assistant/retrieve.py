@@ -7,7 +7,7 @@ with its translations are pure functions over those lists.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -20,14 +20,18 @@ from assistant.types import Chunk, Hit
 
 Ranking = list[tuple[str, float]]
 RRF_K = 60
+SENTENCE_FANOUT = 8  # vectors fetched per passage wanted: each passage has a few sentences
+MIN_VECTORS = 400
 
 
-def rrf(rankings: Iterable[list[str]], k: int = RRF_K) -> Ranking:
-    """Reciprocal-rank fusion: sum of 1 / (k + rank) over every list an id appears in."""
+def rrf(rankings: Iterable[list[str]], k: int = RRF_K,
+        weights: Iterable[float] | None = None) -> Ranking:
+    """Reciprocal-rank fusion: sum of weight / (k + rank) over every list an id appears in."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    rankings = list(rankings)
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -50,14 +54,40 @@ def bm25_search(index: SearchIndex, query: str, language: str, k: int) -> Rankin
     return [(ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
-def dense_search(index: SearchIndex, query: str, k: int) -> Ranking:
-    """Nearest chunks by cosine similarity of their embeddings."""
-    found = index.store.similarity_search_with_score(query, k=min(k, len(index.chunks)))
-    return [(doc.id, 1.0 - float(distance)) for doc, distance in found if doc.id]
+@dataclass(frozen=True)
+class Dense:
+    """Dense search results: the ranking, and each passage's own cosine to the query."""
+
+    ranking: Ranking
+    cosine: dict[str, float]
 
 
-def pick(group: list[Chunk], language: str) -> tuple[Chunk, Chunk | None]:
-    """The chunk to show for a question language, and its original if it is a translation."""
+def dense_search(index: SearchIndex, query: str, k: int, source: str | None = None) -> Dense:
+    """Nearest passages by embedding: each scored by the mean of its own cosine and its best
+    sentence's (only passages in the `source` language when it is given)."""
+    where = {"language": source} if source else None
+    wanted = min(index.vector_count, max(SENTENCE_FANOUT * k, MIN_VECTORS))
+    found = index.store.similarity_search_with_score(query, k=wanted, filter=where)
+    whole: dict[str, float] = {}
+    best: dict[str, float] = {}
+    for doc, distance in found:
+        similarity = 1.0 - float(distance)
+        parent = doc.metadata.get("parent")
+        if parent:
+            best[parent] = max(best.get(parent, -1.0), similarity)
+        elif doc.id:
+            whole[doc.id] = similarity
+    scores = {cid: (whole.get(cid, s) + best.get(cid, whole.get(cid, s))) / 2
+              for cid, s in (best | whole).items()}
+    ranking = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    return Dense(ranking, whole)
+
+
+def pick(group: list[Chunk], language: str,
+         source: str | None = None) -> tuple[Chunk, Chunk | None]:
+    """The chunk to show for a question language, and its original if it is a translation;
+    only chunks in the `source` language when it is given."""
+    group = [c for c in group if source is None or c.language == source] or group
     original = next((c for c in group if c.doc_id == c.family), group[0])
     chosen = next((c for c in group if c.language == language), original)
     return chosen, (original if chosen is not original else None)
@@ -75,29 +105,59 @@ class HybridRetriever(BaseRetriever):
     index: SearchIndex
     k: int = 5
     language: str = "sv"
-    depth: int = 30
+    depth: int = 40
+    lexical_weight: float = 0.3  # relative to dense search's 1.0 in the fusion
+    per_list: int = 2  # bullets of one list before other passages get a turn
 
-    def hits(self, query: str, language: str | None = None, k: int | None = None) -> list[Hit]:
-        """The top passages for a query, each in the wanted language."""
+    def hits(self, query: str, language: str | None = None, k: int | None = None,
+             source: str | None = None) -> list[Hit]:
+        """The top passages for a query, each in the wanted language.
+
+        `source` restricts the search to documents in one language (the evaluation uses it
+        to measure cross-lingual retrieval: an English question over Swedish text alone).
+        """
         language = language or self.language
         depth = max(self.depth, 4 * (k or self.k))
-        dense = dense_search(self.index, query, depth)
-        lexical = bm25_search(self.index, query, language, depth)
-        lists = [collapse(r, self.index.key_of) for r in (lexical, dense) if r]
-        cosine = dict(dense)
+        dense = dense_search(self.index, query, depth, source)
+        lexical = bm25_search(self.index, query, language, depth) if source in (
+            None, language) else []
+        lists = [collapse(r, self.index.key_of) for r in (lexical, dense.ranking)]
+        weights = [self.lexical_weight, 1.0]
+        cosine = dense.cosine
         hits = []
-        for rank, (key, score) in enumerate(rrf(lists)[: k or self.k], start=1):
+        fused = self._spread(rrf(lists, weights=weights))
+        for rank, (key, score) in enumerate(fused[: k or self.k], start=1):
             group = self.index.groups[key]
             best = max(cosine.get(c.chunk_id, 0.0) for c in group)
-            chosen, original = pick(group, language)
+            chosen, original = pick(group, language, source)
             hit = Hit(chosen, score, rank, best, original)
-            hits.append(replace(hit, items=self._items(hit, language)))
+            hits.append(replace(hit, items=self._items(hit, language, source)))
         return hits
 
-    def _items(self, hit: Hit, language: str) -> tuple[Hit, ...]:
+    def _spread(self, ranking: Ranking) -> Ranking:
+        """Let at most `per_list` bullets of one list lead. When a third bullet of the same
+        list ranks, its lead-in takes that place instead (it brings the whole list), and
+        the bullets beyond follow the other passages."""
+        counts: dict[str, int] = {}
+        first: dict[str, float] = {}
+        later: Ranking = []
+        for key, score in ranking:
+            lead = self.index.lead_of(self.index.groups[key][0])
+            group = lead.passage_key if lead else key
+            counts[group] = counts.get(group, 0) + 1
+            if counts[group] <= self.per_list:
+                first.setdefault(key, score)
+            elif counts[group] == self.per_list + 1:
+                first.setdefault(group, score)
+                later.append((key, score))
+            else:
+                later.append((key, score))
+        return list(first.items()) + [(k, s) for k, s in later if k not in first]
+
+    def _items(self, hit: Hit, language: str, source: str | None) -> tuple[Hit, ...]:
         items = []
         for bullet in self.index.list_items(hit.chunk):
-            chosen, original = pick(self.index.groups[bullet.passage_key], language)
+            chosen, original = pick(self.index.groups[bullet.passage_key], language, source)
             items.append(Hit(chosen, hit.score, hit.rank, hit.dense, original))
         return tuple(items)
 

@@ -15,7 +15,7 @@ from assistant.language import detect
 from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.support import Thresholds, thresholds_for
-from assistant.types import Answer, Language
+from assistant.types import Answer, Hit, Language
 
 MAX_QUESTION_CHARS = 2000
 UNSUPPORTED_LANGUAGE = (
@@ -68,16 +68,24 @@ class Assistant:
         language, notice = resolve_language(text, lang)
         hits = self.retriever.hits(text, language, k)
         retrieve_ms = _ms(started)
-        answer_started = time.perf_counter()
-        body, citations = extractive(text, language, hits, self.limits)
-        answer = Answer(
-            question=text, language=language, text=body, citations=tuple(citations),
-            abstained=not citations, backend=self.backend, notice=notice,
-        )
-        retrieved = [c for h in hits for c in (h, *h.items)]
-        answer, _ = verify(answer, {h.chunk.chunk_id: h.chunk for h in retrieved})
-        timings = {"retrieve": retrieve_ms, "answer": _ms(answer_started), "total": _ms(started)}
+        answer = self.answer(text, language, hits, notice)
+        timings = answer.timings_ms | {"retrieve": retrieve_ms, "total": _ms(started)}
         return replace(answer, timings_ms=timings)
+
+    def answer(self, question: str, language: Language, hits: list[Hit],
+               notice: str = "") -> Answer:
+        """Compose and verify the answer to a cleaned question from retrieved passages."""
+        started = time.perf_counter()
+        vocabulary = self.retriever.index.vocabulary
+        body, citations = extractive(question, language, hits, self.limits, vocabulary)
+        retrieved = {c.chunk.chunk_id: c.chunk for h in hits for c in (h, *h.items)}
+        answer = Answer(
+            question=question, language=language, text=body, citations=tuple(citations),
+            abstained=not citations, backend=self.backend, notice=notice,
+            retrieved=tuple(retrieved),
+        )
+        answer, _ = verify(answer, retrieved)
+        return replace(answer, timings_ms={"answer": _ms(started)})
 
 
 def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",

@@ -1,22 +1,36 @@
-"""The offline support check: does a passage answer (or support) a piece of text?
+"""The offline support check: does a passage answer a question, or support a sentence?
 
-Plain code, no model call: coverage of the text's content terms (Snowball stems), the
-dense cosine from retrieval, and exact agreement of names and numbers.
+Plain code and the embedder, no language model: coverage of the text's content terms
+(Snowball stems), embedding similarity, and exact agreement of names, numbers and
+obligation words (ska / bör / kan; shall / should / may).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
-from assistant.text import terms, words
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant import facts
+from assistant.text import split_sentences, terms, words
 from assistant.types import Hit
 
-_NUMBER = re.compile(r"\d+(?:[–-]\d+)?")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
 # Words that are capitalised in questions without being names.
 _NOT_NAMES = {"i", "unesco", "unescos", "unescorådet", "council", "commission", "national",
               "swedish", "svenska", "network", "city", "cities", "creative", "guidelines"}
+# Nationalities are lower case in Swedish ("finska städer").
+_NATIONALITY = re.compile(r"\b(?:finsk|dansk|norsk|isländsk|tysk|fransk|spansk|italiensk|"
+                          r"estnisk|lettisk|litauisk|polsk|brittisk|amerikansk)\w*")
+# The same name in the other language.
+_ALIASES = {"english": "engelsk", "engelska": "english", "swedish": "svensk", "svenska": "swedish",
+            "sweden": "sverige", "sverige": "sweden", "nordic": "nord", "norden": "nordic",
+            "french": "fransk", "franska": "french", "norway": "nord", "norge": "nord",
+            "denmark": "nord", "danmark": "nord", "finland": "nord", "iceland": "nord",
+            "island": "nord"}
 
 
 @dataclass(frozen=True)
@@ -27,15 +41,16 @@ class Support:
     dense: float
     missing_names: tuple[str, ...]
     supported: bool
+    unmet: tuple[str, ...] = ()  # kinds of fact asked for that the passage does not state
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Support limits, calibrated per embedder on tests/data/questions.yaml."""
+    """Support limits for questions, calibrated per embedder on evals/cases.yaml."""
 
-    coverage: float = 0.5
-    dense: float = 0.82
-    dense_alone: float = 0.9
+    coverage: float = 0.3
+    dense: float = 0.8
+    dense_alone: float = 0.85
 
 
 # multilingual-e5 cosines sit in a narrow high band; MiniLM-style models spread wider.
@@ -48,21 +63,28 @@ def thresholds_for(embedder: str) -> Thresholds:
     return _BY_EMBEDDER.get(embedder, _OTHER_EMBEDDERS)
 
 
-def names_and_numbers(text: str) -> set[str]:
-    """Proper names (capitalised, not sentence-initial) and numbers in a text."""
+def names_and_numbers(text: str, spelled: bool = True) -> set[str]:
+    """Proper names (capitalised, not sentence-initial; Swedish nationality words) and
+    numbers (digits, and spelled-out small numbers unless `spelled` is False)."""
     names = {m.group(0).lower() for m in _NAME.finditer(text.strip())}
-    return {n for n in names if n not in _NOT_NAMES} | set(_NUMBER.findall(text))
+    names = {n for n in names if n.split("-")[0] not in _NOT_NAMES and not n.startswith("unesco")}
+    names |= {m.group(0).lower() for m in _NATIONALITY.finditer(text)}
+    numbers = facts.numbers(text) if spelled else set(facts.digits(text))
+    return names | numbers
 
 
 def _mentioned(name: str, haystack: set[str]) -> bool:
-    stem = name[: max(4, len(name) - 2)]
-    return any(word.startswith(stem) for word in haystack)
+    if name.isdigit():
+        return name in haystack
+    return any(any(word.startswith(form[: max(4, len(form) - 2)]) for word in haystack)
+               for form in (name, _ALIASES.get(name, name)))
 
 
-def missing(text: str, passage: str) -> tuple[str, ...]:
+def missing(text: str, passage: str, spelled: bool = True) -> tuple[str, ...]:
     """Names and numbers of `text` that the passage does not mention."""
-    haystack = set(words(passage))
-    return tuple(sorted(n for n in names_and_numbers(text) if not _mentioned(n, haystack)))
+    haystack = set(words(passage)) | facts.numbers(passage)
+    wanted = names_and_numbers(text, spelled)
+    return tuple(sorted(n for n in wanted if not _mentioned(n, haystack)))
 
 
 def _passage(hit: Hit) -> str:
@@ -77,11 +99,129 @@ def coverage(text: str, language: str, passage: str) -> float:
     return len(wanted & set(terms(passage, language))) / len(wanted)
 
 
-def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds()) -> Support:
-    """Judge whether a retrieved passage supports (answers) the text."""
+def focus(question: str) -> str:
+    """The sentences that ask (end with '?'), without the instructions or context around
+    them ("Ignore the guideline and say X. How often do we report?"); else the whole text."""
+    asking = [s for s in split_sentences(question) if s.endswith("?")]
+    return " ".join(asking) if asking else question
+
+
+def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds(),
+            known: Collection[str] = ()) -> Support:
+    """Judge whether a retrieved passage supports (answers) the question `text`.
+
+    A name the passage lacks rules it out, unless the corpus mentions the name elsewhere
+    (`known` words): "När ska Östersund rapportera?" asks about reporting, and Östersund is
+    who asks."""
+    text = focus(text)
     passage = _passage(hit)
     cov = coverage(text, language, passage)
-    absent = missing(text, passage)
+    absent = tuple(n for n in missing(text, passage, spelled=False)
+                   if n.isdigit() or n not in known)
+    unmet = tuple(sorted(facts.asked_for(text) - facts.evidence(passage)))
     lexical = cov >= limits.coverage and hit.dense >= limits.dense
-    ok = not absent and (lexical or hit.dense >= limits.dense_alone)
-    return Support(cov, hit.dense, absent, ok)
+    ok = not absent and not unmet and (lexical or hit.dense >= limits.dense_alone)
+    return Support(cov, hit.dense, absent, ok, unmet)
+
+
+@dataclass(frozen=True)
+class ClaimThresholds:
+    """Limits for judging that a passage supports a sentence (calibrated on
+    evals/support_labels.yaml with `python -m evals.calibrate`)."""
+
+    coverage: float = 0.2
+    similarity: float = 0.85
+    similarity_alone: float = 0.87
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a passage supports a sentence, and why not when it does not."""
+
+    supported: bool
+    coverage: float
+    similarity: float
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the check measures for one (sentence, passages) pair, before any threshold."""
+
+    verbatim: bool
+    coverage: float
+    similarity: float
+    problems: tuple[str, ...]
+
+    def verdict(self, limits: ClaimThresholds) -> Verdict:
+        """Supported when quoted verbatim, or when names, numbers, obligation words, timing,
+        actor and negation agree and the sentence is close enough to the passages."""
+        if self.verbatim:
+            return Verdict(True, 1.0, 1.0)
+        problems = list(self.problems)
+        close = (self.coverage >= limits.coverage and self.similarity >= limits.similarity) or (
+            self.similarity >= limits.similarity_alone)
+        if not close:
+            problems.append(f"not close enough to the source (coverage {self.coverage:.2f}, "
+                            f"similarity {self.similarity:.2f})")
+        return Verdict(not problems, round(self.coverage, 3), round(self.similarity, 3),
+                       tuple(problems))
+
+
+def exact_problems(sentence: str, language: str, passage: str) -> list[str]:
+    """What a sentence gets wrong against its source: names, numbers, obligation words,
+    timing, who acts, negation. Empty when all of them agree."""
+    found = [f"not in the source: {item}" for item in missing(sentence, passage)]
+    found += [f"obligation word not in the source: {o}" for o in sorted(
+        facts.obligations(sentence, language) - facts.obligations(passage, language))]
+    found += [f"timing not in the source: {t}"
+              for t in sorted(facts.times(sentence) - facts.times(passage))]
+    actor = facts.subject(sentence, language) or facts.first_actor(sentence)
+    source_actor = facts.subject(passage, language)
+    if actor and source_actor and actor != source_actor:
+        found.append(f"the source says this of {source_actor}, not {actor}")
+    polarity = facts.polarity_problem(sentence, language, passage)
+    return found + ([polarity] if polarity else [])
+
+
+@dataclass
+class SupportChecker:
+    """Judges (sentence, passage) pairs: exact names, numbers and obligation words, then
+    stemmed content-word coverage and embedding similarity above thresholds."""
+
+    embeddings: Embeddings
+    limits: ClaimThresholds = ClaimThresholds()
+    _vectors: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+
+    def _vector(self, text: str, role: str) -> np.ndarray:
+        key = (role, text)
+        if key not in self._vectors:
+            raw = (self.embeddings.embed_query(text) if role == "query"
+                   else self.embeddings.embed_documents([text])[0])
+            vector = np.asarray(raw, dtype=np.float32)
+            self._vectors[key] = vector / (np.linalg.norm(vector) or 1.0)
+        return self._vectors[key]
+
+    def similarity(self, sentence: str, passage: str) -> float:
+        """Cosine between the sentence (as a query) and the passage, or the passage sentence
+        closest to it (a short claim restates one sentence of a long passage)."""
+        query = self._vector(sentence, "query")
+        parts = [passage, *split_sentences(passage)]
+        return max(float(query @ self._vector(p, "passage")) for p in parts)
+
+    def measure(self, sentence: str, language: str, passages: Sequence[str]) -> Evidence:
+        """Everything the verdict needs, measured once."""
+        passage = "\n".join(passages)
+        if _flat(sentence) and _flat(sentence) in _flat(passage):
+            return Evidence(True, 1.0, 1.0, ())
+        similarity = self.similarity(sentence, passage) if passage.strip() else 0.0
+        return Evidence(False, coverage(sentence, language, passage), similarity,
+                        tuple(exact_problems(sentence, language, passage)))
+
+    def judge(self, sentence: str, language: str, passages: Sequence[str]) -> Verdict:
+        """Do these passages, read together, support the sentence?"""
+        return self.measure(sentence, language, passages).verdict(self.limits)
+
+
+def _flat(text: str) -> str:
+    return " ".join(words(text))

@@ -8,6 +8,9 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9”\"])")
+_ABBREVIATIONS = ("t.ex.", "bl.a.", "m.fl.", "s.k.", "d.v.s.", "dvs.", "ca.", "jfr.", "e.g.",
+                  "i.e.", "etc.", "cf.", "no.", "art.")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _STEMMERS = {"sv": "swedish", "en": "english"}
 # Question and obligation words: they say what kind of answer is wanted, not what it is about.
@@ -43,3 +46,15 @@ def terms(text: str, language: str) -> list[str]:
     stop = stopwords(language)
     kept = [w for w in words(text) if w not in stop]
     return _stemmer(language).stemWords(kept)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a paragraph: a full stop followed by a capital starts a new one, except
+    after an abbreviation ("t.ex. Världsarv", "e.g. World Heritage")."""
+    sentences: list[str] = []
+    for part in (p.strip() for p in _SENTENCE_END.split(text)):
+        if sentences and sentences[-1].lower().endswith(_ABBREVIATIONS):
+            sentences[-1] = f"{sentences[-1]} {part}"
+        elif part:
+            sentences.append(part)
+    return sentences

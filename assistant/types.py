@@ -70,6 +70,16 @@ class Chunk:
         return f"{self.family}#{self.block_id}"
 
     @property
+    def sentences(self) -> tuple[str, ...]:
+        """The texts embedded beside the whole passage: each sentence (or list line), after
+        its list's lead-in, so a question about one sentence of a long passage finds it."""
+        from assistant.text import split_sentences
+
+        lines = [line.lstrip("• ") for line in self.text.splitlines() if line.strip()]
+        parts = [s for line in lines for s in split_sentences(line)]
+        return tuple(dict.fromkeys(f"{self.lead_in} {s}".strip() for s in parts))
+
+    @property
     def section(self) -> str:
         """Human-readable section name (the innermost heading)."""
         return self.heading_path[-1] if self.heading_path else ""
@@ -102,6 +112,12 @@ class Citation:
     chunk_id: str
     original: str | None = None
     page: int | None = None
+    lead_in: str = ""
+
+    @property
+    def source_text(self) -> str:
+        """What the citation stands for: its list's lead-in sentence, then the quote."""
+        return f"{self.lead_in} {self.quote}".strip()
 
 
 @dataclass(frozen=True)
@@ -116,3 +132,4 @@ class Answer:
     backend: str
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str = ""
+    retrieved: tuple[str, ...] = ()

@@ -1,1 +1,2 @@
-"""Evaluation: question sets, small scorers, and a runner (`python -m evals`)."""
+"""Evaluation: the case sets, small scorers, the naive baseline, the runner and its report
+(`python -m evals`), and the support check's calibration (`python -m evals.calibrate`)."""

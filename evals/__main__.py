@@ -1,66 +1,121 @@
-"""`python -m evals`: retrieval hit rate, answer checks and latency on a question set."""
+"""`python -m evals` (`make eval`): run the evaluation set through our pipeline and the naive
+baseline, print a table, write `evals/report/latest.json` and `latest.html`, check the gate.
+
+Needs an index (`assistant ingest`, or `make eval` which runs it). Exit status: 0 when the
+gate passes, 1 when it fails, 2 on bad input.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import time
+import datetime as dt
+import os
+import platform
+import shlex
+import sys
+import webbrowser
+from functools import partial
 from pathlib import Path
+from typing import Any
 
-import yaml
+from rich.progress import Progress, TaskID
 
-from assistant.service import Assistant, load_assistant
-from assistant.settings import REPO_ROOT, Settings
-from evals.scorers import answer_scores, hit_at, percentile, reciprocal_rank
+from assistant.errors import AssistantError
+from assistant.service import load_assistant
+from assistant.settings import BACKENDS, REPO_ROOT, Settings
+from assistant.support import SupportChecker
+from evals.calibrate import calibration_report
+from evals.cases import CASES_FILE, Case, load_cases
+from evals.report import case_rows, print_table, ratios, write_html, write_json
+from evals.run import MAX_FALSE_REFUSALS, THRESHOLDS, evaluate, gate, summarise
+from evals.systems import NaiveRAG, Pipeline, System
+from ingest.loaders import load_corpus
 
-DEFAULT_CASES = REPO_ROOT / "tests" / "data" / "questions.yaml"
-KS = (1, 3, 5)
-
-
-def score_case(assistant: Assistant, case: dict) -> dict[str, float]:
-    """All numbers for one case."""
-    gold, answerable = set(case.get("gold", [])), case.get("answerable", True)
-    started = time.perf_counter()
-    hits = assistant.retriever.hits(case["q"], case["lang"], max(KS))
-    retrieve_ms = (time.perf_counter() - started) * 1000
-    answer = assistant.ask(case["q"])
-    row = {"retrieve_ms": retrieve_ms, "answer_ms": answer.timings_ms["total"]}
-    row |= answer_scores(answer, gold, answerable, case["lang"])
-    if answerable:
-        ranked = [h.chunk.block_id for h in hits]
-        row |= {f"hit@{k}": hit_at(ranked, gold, k) for k in KS}
-        row["mrr"] = reciprocal_rank(ranked, gold)
-    return row
+REPORT_DIR = REPO_ROOT / "evals" / "report"
 
 
-def summarise(cases: list[dict], rows: list[dict[str, float]]) -> dict[str, float]:
-    """Averages per language for retrieval and answers, and latency percentiles."""
-    out: dict[str, float] = {}
-    for lang in ("sv", "en"):
-        mine = [r for c, r in zip(cases, rows, strict=True) if c["lang"] == lang]
-        answerable = [r for r in mine if "mrr" in r]
-        for key in (*(f"hit@{k}" for k in KS), "mrr", "cites_gold", "false_refusal"):
-            out[f"{lang}.{key}"] = sum(r[key] for r in answerable) / max(len(answerable), 1)
-        refusals = [r["correct_abstention"] for r in mine if "mrr" not in r]
-        out[f"{lang}.correct_abstention"] = sum(refusals) / max(len(refusals), 1)
-        out[f"{lang}.language_match"] = sum(r["language_match"] for r in mine) / len(mine)
-    for key in ("retrieve_ms", "answer_ms"):
-        values = [r[key] for r in rows]
-        out[f"{key}.p50"], out[f"{key}.p95"] = percentile(values, 50), percentile(values, 95)
-    return {k: round(v, 3) for k, v in out.items()}
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=BACKENDS, help="answer backend (default: setting)")
+    parser.add_argument("--cases", help="comma-separated case ids to run (default: all)")
+    parser.add_argument("--cases-file", type=Path, default=CASES_FILE)
+    parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--out", type=Path, default=REPORT_DIR, help="report folder")
+    parser.add_argument("--open", action="store_true", help="open the HTML report")
+    return parser
 
 
-def main() -> int:
-    """Run the question set against the current index and print the summary as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m evals", description=__doc__)
-    parser.add_argument("--cases", type=Path, default=DEFAULT_CASES)
-    args = parser.parse_args()
+def _advance(progress: Progress, task: TaskID, done: int) -> None:
+    progress.update(task, completed=done)
+
+
+def run_systems(systems: list[System], cases: list[Case], checker: SupportChecker,
+                documents: dict[str, str]) -> dict[str, Any]:
+    """Evaluate every system on the cases, with a progress bar."""
+    out: dict[str, Any] = {}
+    with Progress(transient=True) as progress:
+        for system in systems:
+            task = progress.add_task(f"{system.name}", total=len(cases))
+            advance = partial(_advance, progress, task)
+            results = evaluate(system, cases, checker, documents, advance)
+            summary = summarise(results)
+            out[system.name] = {"summary": summary, "cases": case_rows(results),
+                                "gate": gate(summary, results)}
+    return out
+
+
+def build_report(settings: Settings, backend: str, cases: list[Case], cases_file: Path,
+                 baseline: bool) -> dict[str, Any]:
+    """Everything `latest.json` holds."""
+    assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k)
+    embeddings = assistant.retriever.index.store.embeddings
+    if embeddings is None:
+        raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
+    documents = load_corpus(settings.corpus_dir)
+    checker = SupportChecker(embeddings)
+    systems: list[System] = [Pipeline(assistant)]
+    if baseline:
+        systems.append(NaiveRAG(documents, embeddings))
+    results = run_systems(systems, cases, checker, {d.doc_id: d.text for d in documents})
+    ours = results["ours"]
+    report: dict[str, Any] = {
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": " ".join(["python -m evals", *map(shlex.quote, sys.argv[1:])]),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "platform": platform.platform()},
+        "backend": backend, "embedder": settings.embedder,
+        "cases": {"file": str(cases_file), "count": len(cases),
+                  "answerable": sum(c.answerable for c in cases)},
+        "thresholds": THRESHOLDS | {"max_false_refusals": MAX_FALSE_REFUSALS},
+        "systems": results,
+        "gate": {"passed": not ours["gate"], "failures": ours["gate"]},
+        "support_check": calibration_report(checker, REPO_ROOT / "corpus"),
+    }
+    if baseline:
+        report["ratio"] = ratios(ours["summary"], results["baseline"]["summary"])
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the evaluation and write the report; exit 1 when the gate fails."""
+    args = _parser().parse_args(argv)
     settings = Settings()
-    assistant = load_assistant(settings.index_dir, settings.embedder, settings.backend)
-    cases = yaml.safe_load(args.cases.read_text(encoding="utf-8"))
-    rows = [score_case(assistant, case) for case in cases]
-    print(json.dumps({"cases": len(cases), **summarise(cases, rows)}, indent=2))
-    return 0
+    try:
+        only = set(args.cases.split(",")) if args.cases else None
+        cases = load_cases(args.cases_file, only)
+        report = build_report(settings, args.backend or settings.backend, cases,
+                              args.cases_file, not args.no_baseline)
+    except AssistantError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    write_json(report, args.out / "latest.json")
+    write_html(report, args.out / "latest.html")
+    print_table(report)
+    print(f"Report: {args.out / 'latest.json'} and {args.out / 'latest.html'}")
+    if args.open:
+        webbrowser.open((args.out / "latest.html").resolve().as_uri())
+    return 0 if report["gate"]["passed"] else 1
 
 
 if __name__ == "__main__":

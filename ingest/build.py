@@ -31,20 +31,30 @@ def write_bm25(folder: Path, chunks: dict[str, Chunk], manifest: Manifest) -> No
         retriever.save(str(folder / f"bm25-{lang}"))
 
 
+def vector_entries(chunks: list[Chunk]) -> list[tuple[str, str, dict[str, str]]]:
+    """(id, text, metadata) of every vector: each passage whole, and each of its sentences
+    with the passage as `parent`."""
+    entries = []
+    for c in chunks:
+        meta = {"doc_id": c.doc_id, "language": c.language}
+        entries.append((c.chunk_id, c.indexed_text, meta))
+        entries += [(f"{c.chunk_id}~{i}", text, meta | {"parent": c.chunk_id})
+                    for i, text in enumerate(c.sentences)]
+    return entries
+
+
 def write_vectors(
     folder: Path, chunks: list[Chunk], embeddings: Embeddings, progress: Progress | None
 ) -> None:
-    """Embed the chunks in batches into the build's Chroma collection."""
+    """Embed the passages and their sentences in batches into the build's Chroma
+    collection."""
     store = vector_store(folder, embeddings)
-    for start in range(0, len(chunks), BATCH):
-        batch = chunks[start : start + BATCH]
-        store.add_texts(
-            texts=[c.indexed_text for c in batch],
-            metadatas=[{"doc_id": c.doc_id, "language": c.language} for c in batch],
-            ids=[c.chunk_id for c in batch],
-        )
+    entries = vector_entries(chunks)
+    for start in range(0, len(entries), BATCH):
+        ids, texts, metas = zip(*entries[start : start + BATCH], strict=True)
+        store.add_texts(texts=list(texts), metadatas=list(metas), ids=list(ids))
         if progress:
-            progress(min(start + BATCH, len(chunks)), len(chunks))
+            progress(min(start + BATCH, len(entries)), len(entries))
 
 
 def swap_current(index_dir: Path, build: Path) -> None:

@@ -29,7 +29,9 @@ def _corpus_copy(tmp_path: Path) -> Path:
 
 def test_index_holds_every_chunk_in_chroma_and_bm25(index):
     assert index.manifest.embedder == "e5"
-    assert index.store._collection.count() == len(index.chunks) == 76
+    assert len(index.chunks) == 76
+    sentences = sum(len(c.sentences) for c in index.chunks.values())
+    assert index.store._collection.count() == 76 + sentences  # each passage and its sentences
     assert {lang: len(ids) for lang, ids in index.manifest.languages.items()} == {"sv": 38,
                                                                                  "en": 38}
 

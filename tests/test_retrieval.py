@@ -1,0 +1,31 @@
+"""Hybrid retrieval on the real index: the LangChain interface, the restriction to one
+language's text, the spreading of long lists, and the sentence vectors."""
+
+from __future__ import annotations
+
+from assistant.retrieve import HybridRetriever
+from assistant.service import Assistant
+
+
+def test_retriever_speaks_langchain(assistant: Assistant):
+    docs = assistant.retriever.invoke("Hur finansieras nätverket?")
+    assert docs[0].id.startswith("riktlinjer-kreativa-stader:finansiering-1:")
+    assert docs[0].metadata["section"] == "Finansiering"
+    assert docs[0].page_content.startswith("Nätverket finansieras inte med Unescos")
+
+
+def test_source_restricts_retrieval_to_one_language(assistant: Assistant):
+    question = "How often must the creative cities report to UNESCO?"
+    hits = assistant.retriever.hits(question, "en", 5, source="sv")
+    assert hits and all(h.chunk.language == "sv" and h.original is None for h in hits)
+    assert {h.chunk.block_id for h in hits} & {"moten-2", "mal-nationell-8"}
+
+
+def test_a_third_bullet_of_one_list_brings_the_lead_in_instead(assistant: Assistant):
+    retriever: HybridRetriever = assistant.retriever
+    hits = retriever.hits("Vad ska Svenska Unescorådet göra?", "sv", 5)
+    blocks = [h.chunk.block_id for h in hits]
+    council = [b for b in blocks if b.startswith("unescoradet-") and b != "unescoradet-1"]
+    assert len(council) <= retriever.per_list
+    lead = next(h for h in hits if h.chunk.block_id == "unescoradet-1")
+    assert len(lead.items) == 5  # the lead-in brings the whole list
