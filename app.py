@@ -5,12 +5,15 @@ from __future__ import annotations
 import html
 import logging
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
 from assistant.errors import AssistantError
 from assistant.format import chat_markdown, sources_markdown
+from assistant.generate import Turn
+from assistant.llm import configured_backends
 from assistant.service import Assistant, load_assistant
 from assistant.settings import Settings
 
@@ -30,28 +33,46 @@ EXAMPLES = {
         "How is the network funded?",
     ],
 }
+DRAFTING = "Writing, then checking every sentence against the sources…"
 FAILED = ("Something went wrong while answering; please try again. If it keeps happening, "
           "run `assistant ask` in a terminal to see the error.")
 Message = dict[str, Any]
 
 
+Update = tuple[list[Message], str, str]  # chat history, sources panel, question box
+
+
+def turns(history: list[Message]) -> list[Turn]:
+    """(question, answer) pairs of the chat so far, for follow-up questions."""
+    asked = [html.unescape(str(m["content"])) for m in history if m["role"] == "user"]
+    replies = [str(m["content"]) for m in history if m["role"] == "assistant"]
+    return list(zip(asked, replies, strict=False))
+
+
 def respond(assistant: Assistant, question: str, history: list[Message], lang: str
-            ) -> tuple[list[Message], str, str]:
-    """Answer one chat turn: (new history, sources panel, cleared textbox)."""
-    history = [*history, {"role": "user", "content": html.escape(question)}]
+            ) -> Iterator[Update]:
+    """Answer one chat turn, showing the draft while a language model writes it, then the
+    checked answer: (new history, sources panel, question box)."""
+    shown = [*history, {"role": "user", "content": html.escape(question)}]
+    draft = ""
     try:
-        answer = assistant.ask(question, lang)
+        for event in assistant.stream(question, lang, history=turns(history)):
+            if isinstance(event, str):
+                draft += event
+                content = f"_{DRAFTING}_\n\n{html.escape(draft, quote=False)}"
+                yield [*shown, {"role": "assistant", "content": content}], "", ""
+            else:
+                reply = {"role": "assistant", "content": chat_markdown(event)}
+                yield [*shown, reply], sources_markdown(event), ""
     except AssistantError as err:
-        return [*history, {"role": "assistant", "content": str(err)}], "", question
+        yield [*shown, {"role": "assistant", "content": str(err)}], "", question
     except Exception:  # the page never shows a stack trace; the log keeps it
         log.exception("answering %r failed", question)
-        return [*history, {"role": "assistant", "content": FAILED}], "", question
-    reply = {"role": "assistant", "content": chat_markdown(answer)}
-    return [*history, reply], sources_markdown(answer), ""
+        yield [*shown, {"role": "assistant", "content": FAILED}], "", question
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The Gradio page: chat, language choice, examples, sources panel."""
+def build_app(assistants: dict[str, Assistant], default: str = "extractive") -> gr.Blocks:
+    """The Gradio page: chat, language and backend choice, examples, sources panel."""
     with gr.Blocks(title="Unescos kreativa städer i Sverige — assistent") as demo:
         gr.Markdown("## Riktlinjer för Unescos kreativa städer i Sverige · "
                     "Guidelines for UNESCO Creative Cities in Sweden\nAsk in Swedish or "
@@ -64,17 +85,33 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Row():
                     ask = gr.Button("Fråga / Ask", variant="primary", elem_id="ask")
                     lang = gr.Radio(LANGUAGES, value="auto", label="Svarsspråk / Language")
+                    backend = gr.Radio(list(assistants), value=default, elem_id="backend",
+                                       label="Svar / Answers", visible=len(assistants) > 1)
                 for label, examples in EXAMPLES.items():
                     gr.Examples(examples, inputs=[question], label=label)
             with gr.Column(scale=2):
                 sources = gr.Markdown(elem_id="sources", label="Sources")
 
-        def handler(q: str, h: list[Message], lang_value: str) -> tuple[Any, ...]:
-            return respond(assistant, q, h, lang_value)
+        def handler(q: str, h: list[Message], lang_value: str, backend_value: str
+                    ) -> Iterator[Update]:
+            yield from respond(assistants[backend_value], q, h, lang_value)
 
-        gr.on([question.submit, ask.click], handler, [question, chat, lang],
+        gr.on([question.submit, ask.click], handler, [question, chat, lang, backend],
               [chat, sources, question], api_name="ask")
     return demo
+
+
+def load_backends(settings: Settings) -> dict[str, Assistant]:
+    """One assistant per configured backend, sharing the index; the configured default
+    must work (its error says what to fix), the others are offered when they can run."""
+    llm = settings.llm_config()
+    base = load_assistant(settings.index_dir, settings.embedder, settings.backend,
+                          settings.top_k, llm)
+    assistants: dict[str, Assistant] = {settings.backend: base}
+    for name in configured_backends(llm):
+        if name not in assistants:
+            assistants[name] = base.with_backend(name, llm)
+    return assistants
 
 
 def main() -> int:
@@ -82,12 +119,11 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO)
     settings = Settings()
     try:
-        assistant = load_assistant(settings.index_dir, settings.embedder, settings.backend,
-                                   settings.top_k)
+        assistants = load_backends(settings)
     except AssistantError as err:
         print(f"assistant: {err}", file=sys.stderr)
         return 2
-    demo = build_app(assistant)
+    demo = build_app(assistants, settings.backend)
     demo.queue(default_concurrency_limit=1).launch(
         server_name=settings.host, server_port=settings.port, show_error=False
     )

@@ -14,6 +14,7 @@ MARKER = re.compile(r"\[(\d+)\]")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _MARKUP = re.compile(r"\*+|_{2,}|`")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
+_MARKER_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+\])+)")  # "yearly. [1]" -> "yearly[1]."
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ def _clean(sentence: str) -> str:
 def _line_claims(line: str) -> list[Claim]:
     """The sentences of one line; an unmarked sentence takes the markers of the next marked
     sentence on its line (a marker at the end of a bullet covers the bullet)."""
+    line = _MARKER_AFTER_STOP.sub(r"\2\1", line)
     parts = [(_clean(s), tuple(int(n) for n in MARKER.findall(s))) for s in split_sentences(line)]
     claims: list[Claim] = []
     carry: tuple[int, ...] = ()

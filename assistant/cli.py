@@ -14,8 +14,11 @@ from assistant.settings import BACKENDS, LANG_CHOICES, Settings
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
+    from assistant.types import Answer
 
 EXIT_BAD_INPUT = 2
+DRAFT_HEADER = "Draft (being checked against the sources):"
+VERIFIED_HEADER = "Checked answer:"
 
 
 class Parser(argparse.ArgumentParser):
@@ -79,16 +82,34 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         raise AssistantError("The question is empty; ask a question in Swedish or English.")
     from assistant.service import load_assistant  # models load only for `ask`
 
-    assistant = load_assistant(settings.index_dir, settings.embedder,
-                               args.backend or settings.backend, k)
+    backend = args.backend or settings.backend
+    assistant = load_assistant(settings.index_dir, settings.embedder, backend, k,
+                               settings.llm_config(backend))
     for question in questions(args.question):
         _answer_one(assistant, question, args)
     return 0
 
 
+def _streamed(assistant: Assistant, question: str, lang: str) -> Answer:
+    """Print the draft as the model writes it, then return the verified answer."""
+    drafting = False
+    for event in assistant.stream(question, lang):
+        if isinstance(event, str):
+            print(event if drafting else f"{DRAFT_HEADER}\n{event}", end="", flush=True)
+            drafting = True
+        else:
+            if drafting:
+                print(f"\n\n{VERIFIED_HEADER}", flush=True)
+            return event
+    raise AssistantError("The answer stream ended without an answer; please try again.")
+
+
 def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace) -> None:
     try:
-        answer = assistant.ask(question, args.lang)
+        if args.json or assistant.model is None:
+            answer = assistant.ask(question, args.lang)
+        else:
+            answer = _streamed(assistant, question, args.lang)
     except AssistantError as err:
         if args.question != "-":
             raise

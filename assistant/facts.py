@@ -147,15 +147,23 @@ def polarity_problem(sentence: str, language: str, passage: str) -> str | None:
 
 
 # What a question asks for that a passage must show to answer it: a cost, a contact, a
-# date to come, a form, a consequence, a count. The guideline states none of the first five,
-# so questions about them are refused instead of answered from a nearby passage.
+# date to come, a form, a consequence, a count or amount, a date. The guideline states none
+# of the first five, so questions about them are refused instead of answered from a nearby
+# passage.
 _COST = (r"kosta\w*|kostnad\w*|avgift\w*|pris|priset|kronor|kr|sek|euro\w*|dollar\w*|fees?|"
          r"costs?|price\w*|charges?")
 _CONTACT = (r"e-?post\w*|e-?mail\w*|mejl\w*|telefon\w*|phone\w*|adress\w*|address\w*|"
-            r"kontaktperson\w*|contact\s+person\w*|handläggare\w*|handlägger|officer\w*|heter|"
-            r"named|namn|generalsekreterare\w*|secretary-general")
-_UPCOMING = (r"deadline\w*|ansökningsdag\w*|sista\s+dag\w*|datum|dates?|nästa|next|senaste|"
+            r"kontaktperson\w*|contact\s+person\w*|handläggare\w*|handlägger|officer\w*|"
+            r"generalsekreterare\w*|secretary-general")
+_UPCOMING = (r"deadline\w*|ansökningsdag\w*|sista\s+dag\w*|nästa|next|senaste|"
              r"most\s+recent|latest|upcoming|kommande")
+# "How much does a city pay?" asks for a cost; "how much" alone asks for an amount.
+_PAYMENT = (r"how\s+much\b[^?]*\b(?:pay|paid|cost|charge)\w*|"
+            r"hur\s+mycket\b[^?]*\b(?:betala|kosta)\w*")
+_MONTHS = (r"jan\w*|feb\w*|mar\w*|apr\w*|maj|may|jun\w*|jul\w*|aug\w*|sep\w*|okt\w*|"
+           r"oct\w*|nov\w*|dec\w*")
+_DATE_ASKED = re.compile(r"\b(?:datum|dates?)\b", re.IGNORECASE)
+_DATE_GIVEN = re.compile(rf"\b\d{{4}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
 _FORM = (r"format\w*|mall|mallen|templates?|sidor|pages?|blankett\w*|formulär\w*|"
          r"application\s+forms?|ansökningsformulär\w*")
 # "How long should a report be?" asks for a form; "How long has Östersund been a member?" not.
@@ -165,7 +173,7 @@ _CONSEQUENCE = (r"händer\s+om|happens\s+if|sanktion\w*|sanctions?|straff\w*|pen
                 r"återkalla\w*|revoke\w*|withdrawn?")
 _ASKS = {
     name: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
-    for name, pattern in (("cost", rf"hur\s+mycket|how\s+much|{_COST}"), ("contact", _CONTACT),
+    for name, pattern in (("cost", f"{_PAYMENT}|{_COST}"), ("contact", _CONTACT),
                           ("upcoming", _UPCOMING), ("form", f"{_FORM}|{_LENGTH}"),
                           ("consequence", _CONSEQUENCE))
 }
@@ -174,16 +182,19 @@ _EVIDENCE = {
     for name, pattern in (("cost", _COST), ("contact", _CONTACT), ("upcoming", _UPCOMING),
                           ("form", _FORM), ("consequence", _CONSEQUENCE))
 }
-_COUNT = re.compile(r"\b(?:hur\s+många|how\s+many|antal\w*|number\s+of)\b", re.IGNORECASE)
+_COUNT = re.compile(r"\b(?:hur\s+många|how\s+many|hur\s+mycket|how\s+much|antal\w*|"
+                    r"number\s+of)\b", re.IGNORECASE)
 
 
 def asked_for(question: str) -> set[str]:
     """The kinds of fact a question asks for that need specific evidence."""
     kinds = {name for name, pattern in _ASKS.items() if pattern.search(question)}
-    return kinds | ({"count"} if _COUNT.search(question) else set())
+    kinds |= {"count"} if _COUNT.search(question) else set()
+    return kinds | ({"date"} if _DATE_ASKED.search(question) else set())
 
 
 def evidence(passage: str) -> set[str]:
     """The kinds of specific fact a passage states."""
     kinds = {name for name, pattern in _EVIDENCE.items() if pattern.search(passage)}
-    return kinds | ({"count"} if numbers(passage) else set())
+    kinds |= {"count"} if numbers(passage) else set()
+    return kinds | ({"date"} if _DATE_GIVEN.search(passage) else set())

@@ -10,6 +10,10 @@ from assistant.types import Answer, Citation
 
 SOURCES = {"sv": "Källor", "en": "Sources"}
 ORIGINAL = {"sv": "Original (svenska)", "en": "Swedish original"}
+DROPPED = {"sv": "{n} meningar som källorna inte stöder togs bort",
+           "en": "{n} sentences the sources do not support were removed"}
+STRUCK = {"sv": "Struket – källorna stöder inte detta:",
+          "en": "Struck out – the sources do not support this:"}
 
 
 def to_json(answer: Answer) -> dict[str, Any]:
@@ -25,6 +29,8 @@ def to_json(answer: Answer) -> dict[str, Any]:
     }
     if answer.notice:
         out["notice"] = answer.notice
+    if answer.verification is not None:
+        out["verification"] = asdict(answer.verification)
     return out
 
 
@@ -39,6 +45,8 @@ def to_text(answer: Answer) -> str:
     """A human-readable answer with its sources, for the terminal."""
     parts = [answer.notice] if answer.notice else []
     parts.append(answer.text)
+    if answer.dropped:
+        parts.append(f"({DROPPED[answer.language].format(n=len(answer.dropped))})")
     if answer.citations:
         parts.append(f"\n{SOURCES[answer.language]}:")
         for citation in answer.citations:
@@ -47,9 +55,14 @@ def to_text(answer: Answer) -> str:
 
 
 def chat_markdown(answer: Answer) -> str:
-    """The chat message: notice (if any) and the answer with its markers."""
-    text = html.escape(answer.text, quote=False)
-    return f"_{html.escape(answer.notice)}_\n\n{text}" if answer.notice else text
+    """The chat message: notice (if any), the answer with its markers, and the generated
+    sentences the sources did not support, struck through."""
+    parts = [f"_{html.escape(answer.notice)}_"] if answer.notice else []
+    parts.append(html.escape(answer.text, quote=False))
+    if answer.dropped:
+        struck = "\n".join(f"- ~~{html.escape(s, quote=False)}~~" for s in answer.dropped)
+        parts.append(f"_{STRUCK[answer.language]}_\n{struck}")
+    return "\n\n".join(parts)
 
 
 def sources_markdown(answer: Answer) -> str:

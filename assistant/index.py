@@ -23,7 +23,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError
 from assistant.manifest import SCHEMA, Manifest, current_build
-from assistant.text import words
+from assistant.text import terms, words
 from assistant.types import Chunk
 
 COLLECTION = "passages"
@@ -106,6 +106,14 @@ class SearchIndex:
     def vocabulary(self) -> frozenset[str]:
         """Every word of the corpus, lower-cased."""
         return frozenset(w for c in self.chunks.values() for w in words(c.text))
+
+    @cached_property
+    def corpus_terms(self) -> dict[str, frozenset[str]]:
+        """The stemmed content words of the corpus, per language."""
+        found: dict[str, set[str]] = {}
+        for c in self.chunks.values():
+            found.setdefault(c.language, set()).update(terms(f"{c.lead_in} {c.text}", c.language))
+        return {lang: frozenset(stems) for lang, stems in found.items()}
 
     @cached_property
     def vector_count(self) -> int:

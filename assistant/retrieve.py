@@ -80,7 +80,7 @@ def dense_search(index: SearchIndex, query: str, k: int, source: str | None = No
     scores = {cid: (whole.get(cid, s) + best.get(cid, whole.get(cid, s))) / 2
               for cid, s in (best | whole).items()}
     ranking = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-    return Dense(ranking, whole)
+    return Dense(ranking, best | whole)  # a passage's own cosine, else its best sentence's
 
 
 def pick(group: list[Chunk], language: str,

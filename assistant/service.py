@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from langchain_core.language_models import BaseChatModel
 
 from assistant.answer import extractive
 from assistant.citations import verify
 from assistant.embeddings import make_embedder
 from assistant.errors import AssistantError
+from assistant.generate import Turn, answer_chain, answer_inputs, numbered, standalone
 from assistant.index import open_index
 from assistant.language import detect
+from assistant.llm import LLMConfig, ModelTimeout, chat_model
 from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
-from assistant.support import Thresholds, thresholds_for
+from assistant.support import SupportChecker, Thresholds, thresholds_for
 from assistant.types import Answer, Hit, Language
+from assistant.verify import Checked, verify_answer
 
+log = logging.getLogger("assistant")
 MAX_QUESTION_CHARS = 2000
 UNSUPPORTED_LANGUAGE = (
     "I can answer in Swedish (svenska) and English only; please ask in one of them. "
@@ -53,6 +61,23 @@ def clean_question(question: str) -> str:
     return text
 
 
+FALLBACK = {
+    "sv": "Språkmodellens svar kunde inte användas ({why}); här är de citerade styckena i stället.",
+    "en": "The language model's answer could not be used ({why}); showing the quoted passages "
+          "instead.",
+}
+REASONS = {
+    "timeout": {"sv": "tidsgränsen nåddes", "en": "it timed out"},
+    "connection": {"sv": "modellservern kunde inte nås",
+                   "en": "the model server could not be reached"},
+    "failed": {"sv": "modellen gav ett fel: {name}", "en": "the model failed: {name}"},
+    "empty": {"sv": "svaret var tomt", "en": "it was empty"},
+    "unsupported": {"sv": "källorna stöder ingen av dess meningar",
+                    "en": "the sources support none of its sentences"},
+}
+Event = str | Answer  # a streamed draft token, then the final answer
+
+
 @dataclass
 class Assistant:
     """Retrieval plus an answer backend, loaded once and asked many times."""
@@ -60,38 +85,135 @@ class Assistant:
     retriever: HybridRetriever
     backend: str = "extractive"
     limits: Thresholds = Thresholds()
+    checker: SupportChecker | None = None
+    model: BaseChatModel | None = None
+    note: str = ""  # what the user should know about the backend (e.g. the bundled model)
 
-    def ask(self, question: str, lang: str = "auto", k: int | None = None) -> Answer:
+    def with_backend(self, backend: str, llm: LLMConfig) -> Assistant:
+        """The same retrieval with another answer backend (its model loads on first use)."""
+        if backend not in BACKENDS:
+            raise AssistantError(
+                f"Unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}.")
+        if backend == "extractive":
+            return replace(self, backend=backend, model=None, note="")
+        model, note = chat_model(replace(llm, backend=backend))
+        return replace(self, backend=backend, model=model, note=note)
+
+    def ask(self, question: str, lang: str = "auto", k: int | None = None,
+            history: Sequence[Turn] = ()) -> Answer:
         """Answer one question with citations, in the question's language."""
+        return _final(self.stream(question, lang, k, history))
+
+    def stream(self, question: str, lang: str = "auto", k: int | None = None,
+               history: Sequence[Turn] = ()) -> Iterator[Event]:
+        """Draft tokens as a generative backend writes them, then the verified answer."""
         started = time.perf_counter()
         text = clean_question(question)
         language, notice = resolve_language(text, lang)
-        hits = self.retriever.hits(text, language, k)
+        query = standalone(text, language, history, self.model)
+        hits = self.retriever.hits(query, language, k)
         retrieve_ms = _ms(started)
-        answer = self.answer(text, language, hits, notice)
+        answer = yield from self.respond(text, language, hits, notice)
         timings = answer.timings_ms | {"retrieve": retrieve_ms, "total": _ms(started)}
-        return replace(answer, timings_ms=timings)
+        yield replace(answer, timings_ms=timings)
 
     def answer(self, question: str, language: Language, hits: list[Hit],
                notice: str = "") -> Answer:
-        """Compose and verify the answer to a cleaned question from retrieved passages."""
+        """The answer to a cleaned question from retrieved passages (no streaming)."""
+        return _result(self.respond(question, language, hits, notice))
+
+    def respond(self, question: str, language: Language, hits: list[Hit],
+                notice: str = "") -> Generator[str, None, Answer]:
+        """Yield draft tokens (generative backends) and return the checked answer."""
         started = time.perf_counter()
+        if self.model is None:
+            answer = self._extractive(question, language, hits, notice)
+        else:
+            answer = yield from self._generated(question, language, hits, notice)
+        return replace(answer, timings_ms={"answer": _ms(started)})
+
+    def _extractive(self, question: str, language: Language, hits: list[Hit],
+                    notice: str) -> Answer:
         vocabulary = self.retriever.index.vocabulary
         body, citations = extractive(question, language, hits, self.limits, vocabulary)
         retrieved = {c.chunk.chunk_id: c.chunk for h in hits for c in (h, *h.items)}
         answer = Answer(
             question=question, language=language, text=body, citations=tuple(citations),
-            abstained=not citations, backend=self.backend, notice=notice,
+            abstained=not citations, backend="extractive", notice=notice,
             retrieved=tuple(retrieved),
         )
         answer, _ = verify(answer, retrieved)
-        return replace(answer, timings_ms={"answer": _ms(started)})
+        return answer
+
+    def _generated(self, question: str, language: Language, hits: list[Hit],
+                   notice: str) -> Generator[str, None, Answer]:
+        assert self.model is not None and self.checker is not None
+        passages = numbered(hits)
+        draft = ""
+        try:
+            for token in answer_chain(self.model).stream(
+                    answer_inputs(question, language, passages)):
+                draft += token
+                yield token
+        except Exception as err:  # a model or server failure falls back, never surfaces
+            log.warning("the %s backend failed: %r", self.backend, err)
+            return self._fallback(question, language, hits, notice, _why(err, language), draft)
+        checked = verify_answer(draft, language, passages, self.checker)
+        if not checked.citations:
+            why = REASONS["unsupported" if draft.strip() else "empty"][language]
+            return self._fallback(question, language, hits, notice, why, draft, checked)
+        return Answer(
+            question=question, language=language, text=checked.text,
+            citations=checked.citations, abstained=False, backend=self.backend,
+            notice=_join(notice, self.note), retrieved=tuple(h.chunk.chunk_id for h in passages),
+            verification=checked.verification, dropped=checked.dropped, draft=draft)
+
+    def _fallback(self, question: str, language: Language, hits: list[Hit], notice: str,
+                  why: str, draft: str, checked: Checked | None = None) -> Answer:
+        answer = self._extractive(question, language, hits, notice)
+        message = FALLBACK[language].format(why=why)
+        return replace(answer, notice=_join(notice, message), draft=draft,
+                       verification=checked.verification if checked else None,
+                       dropped=checked.dropped if checked else ())
+
+
+def _why(err: Exception, language: str) -> str:
+    """Why a model call failed, in the answer's language."""
+    name = type(err).__name__
+    if isinstance(err, ModelTimeout) or "Timeout" in name:
+        return REASONS["timeout"][language]
+    if "Connection" in name:
+        return REASONS["connection"][language]
+    return REASONS["failed"][language].format(name=name)
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _final(events: Iterator[Event]) -> Answer:
+    """The answer at the end of a stream."""
+    answers = [e for e in events if isinstance(e, Answer)]
+    return answers[-1]
+
+
+def _result(generator: Generator[str, None, Answer]) -> Answer:
+    """Run a generator of draft tokens to its end and return the answer it returns."""
+    while True:
+        try:
+            next(generator)
+        except StopIteration as stop:
+            return stop.value
 
 
 def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
-                   k: int = 5) -> Assistant:
-    """Open the index and the embedder that built it."""
+                   k: int = 5, llm: LLMConfig | None = None) -> Assistant:
+    """Open the index and the embedder that built it, and the backend's model."""
     if backend not in BACKENDS:
         raise AssistantError(f"Unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}.")
-    index = open_index(index_dir, embedder, make_embedder(embedder))
-    return Assistant(HybridRetriever(index=index, k=k), backend, thresholds_for(embedder))
+    embeddings = make_embedder(embedder)
+    index = open_index(index_dir, embedder, embeddings)
+    gate = SupportChecker(embeddings, corpus_terms=index.corpus_terms)
+    assistant = Assistant(HybridRetriever(index=index, k=k), "extractive",
+                          thresholds_for(embedder), gate)
+    return assistant.with_backend(backend, llm or LLMConfig(backend))

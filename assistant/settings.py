@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from assistant.llm import LLMConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANG_CHOICES = ("auto", "sv", "en")
-BACKENDS = ("extractive",)
+BACKENDS = ("extractive", "llamacpp", "openai")
+Backend = Literal["extractive", "llamacpp", "openai"]
 
 
 class Settings(BaseSettings):
@@ -21,10 +25,26 @@ class Settings(BaseSettings):
     data_dir: Path = Field(REPO_ROOT / ".data", description="Where the index is stored.")
     corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Folder of corpus documents.")
     embedder: str = Field("e5", description="e5, minilm, or st:<sentence-transformers model>.")
-    backend: Literal["extractive"] = Field("extractive", description="Answer backend.")
+    backend: Backend = Field("extractive", description="Answer backend.")
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
+    llm_model_path: Path | None = Field(None, description="GGUF file for `llamacpp`.")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
+    openai_model: str = Field("local", description="Model name at that endpoint.")
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="API key (not needed by local servers).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before a model call gives up.")
+    llm_max_tokens: int = Field(400, ge=16, le=4096, description="Longest generated answer.")
     host: str = Field("127.0.0.1", description="Address the app binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port the app listens on.")
+
+    def llm_config(self, backend: str | None = None) -> LLMConfig:
+        """The plain values a generative backend needs."""
+        from assistant.llm import LLMConfig
+
+        key = self.openai_api_key.get_secret_value() if self.openai_api_key else None
+        return LLMConfig(backend or self.backend, self.llm_model_path, self.openai_base_url,
+                         self.openai_model, key, self.llm_timeout, self.llm_max_tokens)
 
     @property
     def index_dir(self) -> Path:

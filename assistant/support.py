@@ -8,7 +8,7 @@ obligation words (ska / bör / kan; shall / should / may).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -168,18 +168,20 @@ class Evidence:
                        tuple(problems))
 
 
-def exact_problems(sentence: str, language: str, passage: str) -> list[str]:
-    """What a sentence gets wrong against its source: names, numbers, obligation words,
+def exact_problems(sentence: str, language: str, passages: Sequence[str]) -> list[str]:
+    """What a sentence gets wrong against its sources: names, numbers, obligation words,
     timing, who acts, negation. Empty when all of them agree."""
+    passage = "\n".join(passages)
     found = [f"not in the source: {item}" for item in missing(sentence, passage)]
     found += [f"obligation word not in the source: {o}" for o in sorted(
         facts.obligations(sentence, language) - facts.obligations(passage, language))]
     found += [f"timing not in the source: {t}"
               for t in sorted(facts.times(sentence) - facts.times(passage))]
     actor = facts.subject(sentence, language) or facts.first_actor(sentence)
-    source_actor = facts.subject(passage, language)
-    if actor and source_actor and actor != source_actor:
-        found.append(f"the source says this of {source_actor}, not {actor}")
+    source_actors = {a for p in passages if (a := facts.subject(p, language))}
+    if actor and source_actors and actor not in source_actors:
+        found.append(f"the source says this of {' and '.join(sorted(source_actors))}, "
+                     f"not {actor}")
     polarity = facts.polarity_problem(sentence, language, passage)
     return found + ([polarity] if polarity else [])
 
@@ -187,20 +189,37 @@ def exact_problems(sentence: str, language: str, passage: str) -> list[str]:
 @dataclass
 class SupportChecker:
     """Judges (sentence, passage) pairs: exact names, numbers and obligation words, then
-    stemmed content-word coverage and embedding similarity above thresholds."""
+    stemmed content-word coverage and embedding similarity above thresholds.
+
+    With `corpus_terms` (the stemmed words of the whole corpus, per language) it is strict,
+    as the gate for generated answers is: a sentence may not bring in a word that the corpus
+    uses elsewhere but its cited passages lack ("funded" said of a passage about goals)."""
 
     embeddings: Embeddings
     limits: ClaimThresholds = ClaimThresholds()
+    corpus_terms: Mapping[str, frozenset[str]] | None = None
     _vectors: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
 
     def _vector(self, text: str, role: str) -> np.ndarray:
-        key = (role, text)
-        if key not in self._vectors:
+        if (role, text) not in self._vectors:
             raw = (self.embeddings.embed_query(text) if role == "query"
                    else self.embeddings.embed_documents([text])[0])
-            vector = np.asarray(raw, dtype=np.float32)
-            self._vectors[key] = vector / (np.linalg.norm(vector) or 1.0)
-        return self._vectors[key]
+            self._store(role, text, raw)
+        return self._vectors[(role, text)]
+
+    def prime(self, sentences: Sequence[str], passages: Sequence[str]) -> None:
+        """Embed many texts in batches ahead of judging them (much faster than one by one)."""
+        queries = [t for t in dict.fromkeys(sentences) if ("query", t) not in self._vectors]
+        for text, raw in zip(queries, map(self.embeddings.embed_query, queries), strict=True):
+            self._store("query", text, raw)
+        parts = [p for t in passages for p in (t, *split_sentences(t))]
+        todo = [t for t in dict.fromkeys(parts) if ("passage", t) not in self._vectors]
+        for text, raw in zip(todo, self.embeddings.embed_documents(todo), strict=True):
+            self._store("passage", text, raw)
+
+    def _store(self, role: str, text: str, raw: Sequence[float]) -> None:
+        vector = np.asarray(raw, dtype=np.float32)
+        self._vectors[(role, text)] = vector / (np.linalg.norm(vector) or 1.0)
 
     def similarity(self, sentence: str, passage: str) -> float:
         """Cosine between the sentence (as a query) and the passage, or the passage sentence
@@ -212,11 +231,20 @@ class SupportChecker:
     def measure(self, sentence: str, language: str, passages: Sequence[str]) -> Evidence:
         """Everything the verdict needs, measured once."""
         passage = "\n".join(passages)
-        if _flat(sentence) and _flat(sentence) in _flat(passage):
+        if _flat(sentence).strip() and _flat(sentence) in _flat(passage):
             return Evidence(True, 1.0, 1.0, ())
         similarity = self.similarity(sentence, passage) if passage.strip() else 0.0
+        problems = exact_problems(sentence, language, passages) + self._borrowed(
+            sentence, language, passage)
         return Evidence(False, coverage(sentence, language, passage), similarity,
-                        tuple(exact_problems(sentence, language, passage)))
+                        tuple(problems))
+
+    def _borrowed(self, sentence: str, language: str, passage: str) -> list[str]:
+        if self.corpus_terms is None:
+            return []
+        novel = set(terms(sentence, language)) - set(terms(passage, language))
+        taken = sorted(novel & self.corpus_terms.get(language, frozenset()))
+        return [f"uses {', '.join(taken)} from elsewhere in the sources"] if taken else []
 
     def judge(self, sentence: str, language: str, passages: Sequence[str]) -> Verdict:
         """Do these passages, read together, support the sentence?"""
@@ -224,4 +252,5 @@ class SupportChecker:
 
 
 def _flat(text: str) -> str:
-    return " ".join(words(text))
+    """Words separated by single spaces, padded so that containment respects word ends."""
+    return f" {' '.join(words(text))} "

@@ -121,6 +121,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Verification:
+    """What the verification gate did to a generated answer, counted in sentences."""
+
+    kept: int
+    dropped: int
+    repaired: int  # kept after removing citation numbers that pointed nowhere, or re-cited
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer with its `[n]` markers, the citations they point to and timings."""
 
@@ -133,3 +142,6 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str = ""
     retrieved: tuple[str, ...] = ()
+    verification: Verification | None = None  # generated answers only
+    dropped: tuple[str, ...] = ()  # generated sentences the sources do not support
+    draft: str = ""  # the model's text before the gate

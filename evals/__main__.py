@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from rich.progress import Progress, TaskID
 
 from assistant.errors import AssistantError
@@ -41,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--cases", help="comma-separated case ids to run (default: all)")
     parser.add_argument("--cases-file", type=Path, default=CASES_FILE)
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--no-calibration", action="store_true",
+                        help="skip the support check's agreement with the hand labels")
     parser.add_argument("--out", type=Path, default=REPORT_DIR, help="report folder")
     parser.add_argument("--open", action="store_true", help="open the HTML report")
     return parser
@@ -65,34 +68,37 @@ def run_systems(systems: list[System], cases: list[Case], checker: SupportChecke
     return out
 
 
-def build_report(settings: Settings, backend: str, cases: list[Case], cases_file: Path,
-                 baseline: bool) -> dict[str, Any]:
+def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case],
+                 command: str) -> dict[str, Any]:
     """Everything `latest.json` holds."""
-    assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k)
+    backend = args.backend or settings.backend
+    assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k,
+                               settings.llm_config(backend))
     embeddings = assistant.retriever.index.store.embeddings
     if embeddings is None:
         raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
     documents = load_corpus(settings.corpus_dir)
     checker = SupportChecker(embeddings)
     systems: list[System] = [Pipeline(assistant)]
-    if baseline:
+    if not args.no_baseline:
         systems.append(NaiveRAG(documents, embeddings))
     results = run_systems(systems, cases, checker, {d.doc_id: d.text for d in documents})
     ours = results["ours"]
     report: dict[str, Any] = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["python -m evals", *map(shlex.quote, sys.argv[1:])]),
+        "command": command,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "platform": platform.platform()},
         "backend": backend, "embedder": settings.embedder,
-        "cases": {"file": str(cases_file), "count": len(cases),
+        "cases": {"file": str(args.cases_file), "count": len(cases),
                   "answerable": sum(c.answerable for c in cases)},
         "thresholds": THRESHOLDS | {"max_false_refusals": MAX_FALSE_REFUSALS},
         "systems": results,
         "gate": {"passed": not ours["gate"], "failures": ours["gate"]},
-        "support_check": calibration_report(checker, REPO_ROOT / "corpus"),
     }
-    if baseline:
+    if not args.no_calibration:
+        report["support_check"] = calibration_report(checker, settings.corpus_dir)
+    if not args.no_baseline:
         report["ratio"] = ratios(ours["summary"], results["baseline"]["summary"])
     return report
 
@@ -100,13 +106,13 @@ def build_report(settings: Settings, backend: str, cases: list[Case], cases_file
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and write the report; exit 1 when the gate fails."""
     args = _parser().parse_args(argv)
-    settings = Settings()
+    command = " ".join(["python -m evals", *map(shlex.quote, argv or sys.argv[1:])])
     try:
+        settings = Settings()
         only = set(args.cases.split(",")) if args.cases else None
         cases = load_cases(args.cases_file, only)
-        report = build_report(settings, args.backend or settings.backend, cases,
-                              args.cases_file, not args.no_baseline)
-    except AssistantError as err:
+        report = build_report(settings, args, cases, command)
+    except (AssistantError, ValidationError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     write_json(report, args.out / "latest.json")

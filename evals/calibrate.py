@@ -76,11 +76,13 @@ def passages(corpus_dir: Path) -> dict[tuple[str, str], str]:
 def measure(checker: SupportChecker, labels: Sequence[Label],
             texts: dict[tuple[str, str], str]) -> list[Evidence]:
     """The checker's measurements for every labelled pair."""
-    try:
-        return [checker.measure(x.sentence, x.language, [texts[(x.passage_language, x.passage)]])
-                for x in labels]
-    except KeyError as err:
-        raise AssistantError(f"A label names a passage the corpus lacks: {err}") from err
+    unknown = [x.id for x in labels if (x.passage_language, x.passage) not in texts]
+    if unknown:
+        raise AssistantError(f"Labels {', '.join(unknown)} name passages the corpus lacks; "
+                             "fix their `passage` or `passage_language`.")
+    checker.prime([x.sentence for x in labels], list(texts.values()))
+    return [checker.measure(x.sentence, x.language, [texts[(x.passage_language, x.passage)]])
+            for x in labels]
 
 
 def agreement(labels: Sequence[Label], predicted: Sequence[bool]) -> Agreement:

@@ -53,8 +53,10 @@ def load_cases(path: Path = CASES_FILE, only: set[str] | None = None) -> list[Ca
     except (OSError, yaml.YAMLError, ValidationError, TypeError) as err:
         raise AssistantError(f"Cannot read the evaluation cases in {path}: {err}") from err
     ids = [c.id for c in cases]
-    if len(set(ids)) != len(ids):
-        raise AssistantError(f"Duplicate case ids in {path}; every id must be unique.")
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise AssistantError(f"Duplicate case ids in {path}: {', '.join(twice)}; every id "
+                             "must be unique.")
     if only:
         unknown = only - set(ids)
         if unknown:

@@ -20,6 +20,7 @@ from rich.table import Table  # noqa: E402
 from evals.run import KS, MAX_FALSE_REFUSALS, PAIRS, THRESHOLDS, CaseResult  # noqa: E402
 
 HEADLINE = ("citation_validity", "citation_recall", "citation_precision", "faithfulness",
+            "faithfulness_before_gate",
             "key_fact_recall", "language_match", "correct_abstention", "false_refusals", "crag")
 COLOURS = {"ours": "#1f6f8b", "baseline": "#c8553d"}
 
@@ -34,18 +35,18 @@ def case_rows(results: list[CaseResult]) -> list[dict[str, Any]]:
 
 
 def ratios(ours: Mapping[str, Any], baseline: Mapping[str, Any]) -> dict[str, float | None]:
-    """ours / baseline for every headline metric and recall@5 per pair (None when the
-    baseline scores 0)."""
+    """ours / baseline for every headline metric where higher is better, and recall@5 per
+    pair (None when the baseline scores 0 or less, or a metric was not measured)."""
     out: dict[str, float | None] = {}
     for key in HEADLINE:
-        out[key] = _ratio(ours[key], baseline[key])
+        out[key] = None if key == "false_refusals" else _ratio(ours.get(key), baseline.get(key))
     for pair, row in ours["retrieval"].items():
         out[f"recall@5 {pair}"] = _ratio(row["recall@5"], baseline["retrieval"][pair]["recall@5"])
     return out
 
 
-def _ratio(a: float, b: float) -> float | None:
-    return round(a / b, 3) if b else None
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b is not None and b > 0 else None
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:
@@ -93,7 +94,7 @@ def metrics_plot(systems: Mapping[str, Mapping[str, Any]]) -> str:
     figure, ax = plt.subplots(figsize=(10, 3.5))
     width = 0.8 / len(systems)
     for i, (name, system) in enumerate(systems.items()):
-        values = [system["summary"][key] for key in HEADLINE]
+        values = [system["summary"].get(key) or 0.0 for key in HEADLINE]
         ax.bar([x + i * width for x in range(len(HEADLINE))], values, width,
                label=name, color=COLOURS.get(name))
     ax.set_xticks([x + width * (len(systems) - 1) / 2 for x in range(len(HEADLINE))])
@@ -151,7 +152,7 @@ def metric_rows(report: Mapping[str, Any]) -> list[tuple[str, list[Any], str]]:
     for key in HEADLINE:
         target = (f"<= {MAX_FALSE_REFUSALS}" if key == "false_refusals"
                   else f">= {THRESHOLDS[key]}" if key in THRESHOLDS else "reported")
-        rows.append((key, [*(s["summary"][key] for s in systems.values()), ratio.get(key)],
+        rows.append((key, [*(s["summary"].get(key) for s in systems.values()), ratio.get(key)],
                      target))
     rows.append(("answer length (characters, answerable cases)",
                  [*(s["summary"]["answer_chars"] for s in systems.values()), None], "reported"))
@@ -180,6 +181,9 @@ def write_html(report: Mapping[str, Any], path: Path) -> None:
     gate = report["gate"]
     status = "passed" if gate["passed"] else "failed: " + "; ".join(gate["failures"])
     calibration = report.get("support_check", {}).get("agreement", {})
+    agreement = (f"<p>Support check agreement with {report['support_check']['labels']} hand "
+                 f"labels: accuracy {_fmt(calibration.get('accuracy'))}, kappa "
+                 f"{_fmt(calibration.get('kappa'))}.</p>" if calibration else "")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}
@@ -191,8 +195,7 @@ font-size:13px;text-align:left}}svg{{max-width:100%;height:auto}}</style></head>
 <code>{html.escape(report["command"])}</code></p>
 <h2 id="gate">Gate: {html.escape(status)}</h2>
 <h2>Summary</h2>{_summary_table(report)}
-<p>Support check agreement with {report.get("support_check", {}).get("labels", 0)} hand labels:
-accuracy {_fmt(calibration.get("accuracy"))}, kappa {_fmt(calibration.get("kappa"))}.</p>
+{agreement}
 <h2>Recall@k per language pair</h2>{recall_plot(systems)}
 <h2>Headline metrics</h2>{metrics_plot(systems)}
 <h2>Pass / fail per case</h2>{cases_plot(systems)}

@@ -33,7 +33,8 @@ def reciprocal_rank(ranked: Ranked, gold: Collection[str]) -> float:
 
 def normalise(text: str) -> str:
     """Lower case, markers and markup removed, whitespace collapsed, curly quotes straight."""
-    text = _MARKUP.sub("", MARKER.sub(" ", text)).replace("’", "'").replace("”", '"')
+    text = _MARKUP.sub("", MARKER.sub(" ", text))
+    text = text.replace("’", "'").replace("‘", "'").replace("”", '"').replace("“", '"')
     return " ".join(text.casefold().split())
 
 
@@ -54,6 +55,8 @@ def language_match(text: str, language: str) -> float:
     for line in plain.splitlines():
         for sentence in split_sentences(line):
             votes[sv_or_en(sentence)] += len(sentence)
+    if not any(votes.values()):
+        return 0.0
     return float(max(votes, key=lambda k: votes[k]) == language)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import chromadb
@@ -15,6 +15,8 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from assistant.answer import citation
+from assistant.generate import numbered
 from assistant.index import SearchIndex
 from assistant.service import Assistant, clean_question, resolve_language
 from assistant.text import split_sentences
@@ -36,6 +38,7 @@ class Outcome:
     retrieved_texts: tuple[str, ...]  # the passages the answer could draw on
     retrieve_ms: float
     answer_ms: float
+    draft: Answer | None = None  # a generated answer before the verification gate
 
 
 class System(Protocol):
@@ -48,6 +51,14 @@ class System(Protocol):
 
 def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000
+
+
+def _draft(answer: Answer, hits: list[Hit]) -> Answer | None:
+    """The model's draft as an answer citing the passages as the prompt numbered them."""
+    if not answer.draft:
+        return None
+    cites = tuple(citation(n, h) for n, h in enumerate(numbered(hits), start=1))
+    return replace(answer, text=answer.draft, citations=cites)
 
 
 def _ranks(hits: list[Hit], index: SearchIndex) -> tuple[frozenset[str], ...]:
@@ -87,8 +98,9 @@ class Pipeline:
         index = retriever.index
         texts = tuple(f"{index.chunks[i].lead_in} {index.chunks[i].text}".strip()
                       for i in answer.retrieved)
-        return Outcome(_ranks(ranked, index), _ranks(hidden, index) if hidden else None,
-                       answer, texts, retrieve_ms, answer_ms)
+        return Outcome(_ranks(ranked, index), None if hidden is None else _ranks(hidden, index),
+                       answer, texts, retrieve_ms, answer_ms,
+                       _draft(answer, ranked[: retriever.k]))
 
 
 def covered_blocks(chunk: str, document: Document) -> frozenset[str]:
@@ -142,7 +154,7 @@ class NaiveRAG:
         answer = Answer(question=case.question, language=case.language, text=text,
                         citations=citations, abstained=False, backend=self.name,
                         retrieved=tuple(str(d.id) for d in shown))
-        return Outcome(self._ranks(found), self._ranks(hidden) if hidden else None, answer,
+        return Outcome(self._ranks(found), None if hidden is None else self._ranks(hidden), answer,
                        tuple(c.quote for c in citations), retrieve_ms, _ms(started))
 
     def _ranks(self, found: list[LCDocument]) -> tuple[frozenset[str], ...]:

