@@ -15,7 +15,7 @@ from assistant.format import chat_markdown, sources_markdown
 from assistant.generate import Turn
 from assistant.llm import configured_backends
 from assistant.service import Assistant, load_assistant
-from assistant.settings import Settings
+from assistant.settings import Settings, load_settings
 
 log = logging.getLogger("assistant.app")
 LANGUAGES = [("Auto", "auto"), ("Svenska", "sv"), ("English", "en")]
@@ -117,8 +117,8 @@ def load_backends(settings: Settings) -> dict[str, Assistant]:
 def main() -> int:
     """Start the app on the configured host and port."""
     logging.basicConfig(level=logging.INFO)
-    settings = Settings()
     try:
+        settings = load_settings()
         assistants = load_backends(settings)
     except AssistantError as err:
         print(f"assistant: {err}", file=sys.stderr)

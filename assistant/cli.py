@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from assistant.errors import AssistantError
 from assistant.format import to_json, to_text
-from assistant.settings import BACKENDS, LANG_CHOICES, Settings
+from assistant.settings import BACKENDS, LANG_CHOICES, Settings, load_settings
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `assistant` console script."""
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](Settings(), args)
+        return COMMANDS[args.command](load_settings(), args)
     except AssistantError as err:
         print(f"assistant: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -129,14 +129,18 @@ class LlamaCppChat(BaseChatModel):
                 run_manager: CallbackManagerForLLMRun | None = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         deadline = time.monotonic() + self.timeout
+        wrote = False
         for part in self._request(messages, stream=True):
             delta = part["choices"][0]["delta"].get("content") or ""
             if delta:
+                wrote = True
                 if run_manager:
                     run_manager.on_llm_new_token(delta)
                 yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
             if time.monotonic() > deadline:
                 raise ModelTimeout(f"no complete answer within {self.timeout:g} s")
+        if not wrote:  # an empty reply is an answer to check, not a failure to report
+            yield ChatGenerationChunk(message=AIMessageChunk(content=""))
 
 
 def chat_model(config: LLMConfig) -> tuple[BaseChatModel, str]:

@@ -50,3 +50,18 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """The folder holding the index builds."""
         return self.data_dir / "index"
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning a bad value into a message that names the variable."""
+    from pydantic import ValidationError
+
+    from assistant.errors import AssistantError
+
+    try:
+        return Settings()
+    except ValidationError as err:
+        first = err.errors()[0]
+        name = "ASSISTANT_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise AssistantError(f"{name} is invalid: {first['msg']}; fix it in the environment "
+                             "or .env (see the README's settings table).") from err

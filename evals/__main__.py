@@ -18,12 +18,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from langchain_core.language_models import BaseChatModel
 from rich.progress import Progress, TaskID
 
 from assistant.errors import AssistantError
+from assistant.llm import chat_model
 from assistant.service import load_assistant
-from assistant.settings import BACKENDS, REPO_ROOT, Settings
+from assistant.settings import BACKENDS, REPO_ROOT, Settings, load_settings
 from assistant.support import SupportChecker
 from evals.calibrate import calibration_report
 from evals.cases import CASES_FILE, Case, load_cases
@@ -42,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--cases", help="comma-separated case ids to run (default: all)")
     parser.add_argument("--cases-file", type=Path, default=CASES_FILE)
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--judge", choices=BACKENDS[1:],
+                        help="also judge faithfulness with this backend's language model")
     parser.add_argument("--no-calibration", action="store_true",
                         help="skip the support check's agreement with the hand labels")
     parser.add_argument("--out", type=Path, default=REPORT_DIR, help="report folder")
@@ -54,14 +57,15 @@ def _advance(progress: Progress, task: TaskID, done: int) -> None:
 
 
 def run_systems(systems: list[System], cases: list[Case], checker: SupportChecker,
-                documents: dict[str, str]) -> dict[str, Any]:
+                documents: dict[str, str], judge: BaseChatModel | None = None
+                ) -> dict[str, Any]:
     """Evaluate every system on the cases, with a progress bar."""
     out: dict[str, Any] = {}
     with Progress(transient=True) as progress:
         for system in systems:
             task = progress.add_task(f"{system.name}", total=len(cases))
             advance = partial(_advance, progress, task)
-            results = evaluate(system, cases, checker, documents, advance)
+            results = evaluate(system, cases, checker, documents, advance, judge)
             summary = summarise(results)
             out[system.name] = {"summary": summary, "cases": case_rows(results),
                                 "gate": gate(summary, results)}
@@ -82,7 +86,9 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
     systems: list[System] = [Pipeline(assistant)]
     if not args.no_baseline:
         systems.append(NaiveRAG(documents, embeddings))
-    results = run_systems(systems, cases, checker, {d.doc_id: d.text for d in documents})
+    judge = chat_model(settings.llm_config(args.judge))[0] if args.judge else None
+    results = run_systems(systems, cases, checker, {d.doc_id: d.text for d in documents},
+                          judge)
     ours = results["ours"]
     report: dict[str, Any] = {
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -108,11 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = " ".join(["python -m evals", *map(shlex.quote, argv or sys.argv[1:])])
     try:
-        settings = Settings()
+        settings = load_settings()
         only = set(args.cases.split(",")) if args.cases else None
         cases = load_cases(args.cases_file, only)
         report = build_report(settings, args, cases, command)
-    except (AssistantError, ValidationError) as err:
+    except AssistantError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     write_json(report, args.out / "latest.json")

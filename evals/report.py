@@ -20,7 +20,7 @@ from rich.table import Table  # noqa: E402
 from evals.run import KS, MAX_FALSE_REFUSALS, PAIRS, THRESHOLDS, CaseResult  # noqa: E402
 
 HEADLINE = ("citation_validity", "citation_recall", "citation_precision", "faithfulness",
-            "faithfulness_before_gate",
+            "faithfulness_before_gate", "faithfulness_llm_judge",
             "key_fact_recall", "language_match", "correct_abstention", "false_refusals", "crag")
 COLOURS = {"ours": "#1f6f8b", "baseline": "#c8553d"}
 

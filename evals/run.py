@@ -6,8 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+
 from assistant.support import SupportChecker
 from evals.cases import Case
+from evals.judge import judged_claims
 from evals.scorers import (
     citation_problems,
     claim_scores,
@@ -80,8 +83,8 @@ def _failures(case: Case, scores: dict[str, float], problems: list[str]) -> list
 
 
 def score(case: Case, outcome: Outcome, checker: SupportChecker,
-          documents: Mapping[str, str]) -> CaseResult:
-    """All numbers for one case."""
+          documents: Mapping[str, str], judge: BaseChatModel | None = None) -> CaseResult:
+    """All numbers for one case (and the LLM judge's, when one is given)."""
     answer = outcome.answer
     claims = claim_scores(answer, case.language, checker, outcome.retrieved_texts)
     checked = [citation_problems(c, answer.retrieved, documents) for c in answer.citations]
@@ -100,6 +103,8 @@ def score(case: Case, outcome: Outcome, checker: SupportChecker,
     }
     if case.answerable:
         scores |= _retrieval(case, outcome)
+    if judge is not None:
+        scores["judge_claims"], scores["judge_supported"] = judged_claims(judge, answer)
     if outcome.draft is not None:
         before = claim_scores(outcome.draft, case.language, checker, outcome.retrieved_texts)
         scores |= {"draft_claims": before.claims, "draft_grounded": before.grounded}
@@ -108,12 +113,12 @@ def score(case: Case, outcome: Outcome, checker: SupportChecker,
 
 
 def evaluate(system: System, cases: list[Case], checker: SupportChecker,
-             documents: Mapping[str, str],
-             progress: Callable[[int], None] | None = None) -> list[CaseResult]:
+             documents: Mapping[str, str], progress: Callable[[int], None] | None = None,
+             judge: BaseChatModel | None = None) -> list[CaseResult]:
     """Run and score every case."""
     results = []
     for case in cases:
-        results.append(score(case, system.run(case), checker, documents))
+        results.append(score(case, system.run(case), checker, documents, judge))
         if progress:
             progress(len(results))
     return results
@@ -139,6 +144,14 @@ def _before_gate(results: list[CaseResult]) -> float | None:
     if not drafted:
         return None
     return share(_total(drafted, "draft_grounded"), _total(drafted, "draft_claims"))
+
+
+def _judged(results: list[CaseResult]) -> float | None:
+    """The LLM judge's faithfulness (None when no judge was asked)."""
+    judged = [r for r in results if "judge_claims" in r.scores]
+    if not judged:
+        return None
+    return share(_total(judged, "judge_supported"), _total(judged, "judge_claims"))
 
 
 def retrieval_summary(results: list[CaseResult], prefix: str = "") -> dict[str, dict[str, float]]:
@@ -173,6 +186,7 @@ def summarise(results: list[CaseResult]) -> dict[str, object]:
                                     _total(results, "citation_uses")),
         "faithfulness": share(_total(results, "grounded"), _total(results, "claims")),
         "faithfulness_before_gate": _before_gate(results),
+        "faithfulness_llm_judge": _judged(results),
         "key_fact_recall": _mean_or_none(answerable, "key_facts"),
         "language_match": _mean(results, "language_match"),
         "correct_abstention": _mean_or_none(refusable, "abstained"),

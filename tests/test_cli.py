@@ -98,3 +98,10 @@ def test_no_index_exits_2_naming_the_fix(cli_env, tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == (f"assistant: No index at {tmp_path / 'index'}; "
                                    "run `make run` or `assistant ingest`.")
+
+
+def test_an_invalid_setting_names_the_variable(cli_env):
+    done = run(cli_env | {"ASSISTANT_LLM_TIMEOUT": "-1"}, "ask", SV)
+    assert done.returncode == 2
+    assert done.stderr.startswith("assistant: ASSISTANT_LLM_TIMEOUT is invalid")
+    assert "Traceback" not in done.stderr

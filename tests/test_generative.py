@@ -22,7 +22,8 @@ from assistant.citations import claims
 from assistant.llm import LLMConfig, bundled_gguf, configured_backends
 from assistant.service import Assistant
 from assistant.support import SupportChecker
-from assistant.types import Answer
+from assistant.types import Answer, Citation
+from evals.judge import judged_claims, verdict
 
 QUESTIONS = [("Hur ofta ska de kreativa städerna rapportera till Unesco?", "sv"),
              ("How is the network funded?", "en")]
@@ -175,3 +176,15 @@ def test_cli_says_what_to_set_for_the_openai_backend(cli_env: dict[str, str]):
                            "Hur finansieras nätverket?"], env=cli_env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 2 and "ASSISTANT_OPENAI_BASE_URL" in done.stderr
+
+
+def test_the_llm_judge_reads_yes_or_no(local: Assistant):
+    assert verdict("Yes.") and verdict("ja, det gör den") and not verdict("No, it does not")
+    assert not verdict("The passage is about funding.")  # no verdict counts as no
+    assert local.model is not None
+    text = "- The network is paid for entirely by extrabudgetary funds. [1]"
+    cite = Citation(1, "d", "T", "S", "The network is not funded from UNESCO's regular budget "
+                    "but is paid for entirely by extrabudgetary funds.", "d:1")
+    answer = Answer("q", "en", text, (cite,), False, "llamacpp")
+    total, supported = judged_claims(local.model, answer)
+    assert total == 1 and supported in (0, 1)  # the small base model's verdict, either way
