@@ -11,7 +11,7 @@ from assistant.text import split_sentences
 from assistant.types import Answer, Chunk, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _MARKUP = re.compile(r"\*+|_{2,}|`")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
 _MARKER_AFTER_STOP = re.compile(r"([.!?])\s*((?:\[\d+\])+)")  # "yearly. [1]" -> "yearly[1]."
@@ -48,7 +48,7 @@ def claims(text: str, framing: Collection[str] = ()) -> list[Claim]:
     """The factual sentences of an answer (framing lines left out), with their markers."""
     found: list[Claim] = []
     for line in text.splitlines():
-        body = _BULLET.sub("", line).strip()
+        body = BULLET.sub("", line).strip()
         if body and _clean(body) not in framing:
             found.extend(_line_claims(body))
     return found

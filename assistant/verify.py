@@ -5,17 +5,15 @@ re-cited to it (repaired); the rest are dropped."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer import citation
-from assistant.citations import claims
+from assistant.citations import BULLET, claims
 from assistant.language import sv_or_en
 from assistant.support import SupportChecker
 from assistant.types import Citation, Hit, Verification
 
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 MIN_CHARS_FOR_LANGUAGE = 25  # shorter sentences are too short to judge their language
 
 
@@ -82,7 +80,7 @@ def verify_answer(draft: str, language: str, passages: Sequence[Hit],
             marks = "".join(f"[{order.setdefault(n, len(order) + 1)}]" for n in judged.cites)
             kept.append(f"{judged.sentence} {marks}")
         if kept:
-            bullet = "- " if _BULLET.match(line) else ""
+            bullet = "- " if BULLET.match(line) else ""
             lines.append(bullet + " ".join(kept))
     cites = tuple(citation(k, passages[n - 1]) for n, k in order.items())
     verification = Verification(kept=kept_total, dropped=len(dropped), repaired=repaired)
