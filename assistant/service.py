@@ -126,8 +126,9 @@ class Assistant:
                 notice: str = "") -> Generator[str, None, Answer]:
         """Yield draft tokens (generative backends) and return the checked answer."""
         started = time.perf_counter()
-        if self.model is None:
-            answer = self._extractive(question, language, hits, notice)
+        extracted = self._extractive(question, language, hits, notice)
+        if self.model is None or extracted.abstained:
+            answer = extracted  # no passage answers the question: no model can either
         else:
             answer = yield from self._generated(question, language, hits, notice)
         return replace(answer, timings_ms={"answer": _ms(started)})
