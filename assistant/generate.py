@@ -44,9 +44,8 @@ def passages_block(passages: Sequence[Hit]) -> str:
     """`[n] (section) lead-in text` lines for the prompt."""
     lines = []
     for n, hit in enumerate(passages, start=1):
-        chunk = hit.chunk
-        text = f"{chunk.lead_in} {chunk.text}".strip().replace("\n", " ")
-        lines.append(f"[{n}] ({chunk.section}) {text}")
+        text = hit.chunk.source_text.replace("\n", " ")
+        lines.append(f"[{n}] ({hit.chunk.section}) {text}")
     return "\n".join(lines)
 
 

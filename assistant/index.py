@@ -112,7 +112,7 @@ class SearchIndex:
         """The stemmed content words of the corpus, per language."""
         found: dict[str, set[str]] = {}
         for c in self.chunks.values():
-            found.setdefault(c.language, set()).update(terms(f"{c.lead_in} {c.text}", c.language))
+            found.setdefault(c.language, set()).update(terms(c.source_text, c.language))
         return {lang: frozenset(stems) for lang, stems in found.items()}
 
     @cached_property

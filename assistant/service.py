@@ -130,7 +130,7 @@ class Assistant:
         if self.model is None or extracted.abstained:
             answer = extracted  # no passage answers the question: no model can either
         else:
-            answer = yield from self._generated(question, language, hits, notice)
+            answer = yield from self._generated(question, language, hits, extracted)
         return replace(answer, timings_ms={"answer": _ms(started)})
 
     def _extractive(self, question: str, language: Language, hits: list[Hit],
@@ -147,8 +147,10 @@ class Assistant:
         return answer
 
     def _generated(self, question: str, language: Language, hits: list[Hit],
-                   notice: str) -> Generator[str, None, Answer]:
+                   extracted: Answer) -> Generator[str, None, Answer]:
+        """Draft with the model and verify; `extracted` is the answer to fall back to."""
         assert self.model is not None and self.checker is not None
+        notice = extracted.notice
         passages = numbered(hits)
         draft = ""
         try:
@@ -158,24 +160,25 @@ class Assistant:
                 yield token
         except Exception as err:  # a model or server failure falls back, never surfaces
             log.warning("the %s backend failed: %r", self.backend, err)
-            return self._fallback(question, language, hits, notice, _why(err, language), draft)
+            return _fallback(extracted, _why(err, language), draft)
         checked = verify_answer(draft, language, passages, self.checker)
         if not checked.citations:
             why = REASONS["unsupported" if draft.strip() else "empty"][language]
-            return self._fallback(question, language, hits, notice, why, draft, checked)
+            return _fallback(extracted, why, draft, checked)
         return Answer(
             question=question, language=language, text=checked.text,
             citations=checked.citations, abstained=False, backend=self.backend,
             notice=_join(notice, self.note), retrieved=tuple(h.chunk.chunk_id for h in passages),
             verification=checked.verification, dropped=checked.dropped, draft=draft)
 
-    def _fallback(self, question: str, language: Language, hits: list[Hit], notice: str,
-                  why: str, draft: str, checked: Checked | None = None) -> Answer:
-        answer = self._extractive(question, language, hits, notice)
-        message = FALLBACK[language].format(why=why)
-        return replace(answer, notice=_join(notice, message), draft=draft,
-                       verification=checked.verification if checked else None,
-                       dropped=checked.dropped if checked else ())
+
+
+def _fallback(extracted: Answer, why: str, draft: str, checked: Checked | None = None) -> Answer:
+    """The extractive answer, with a notice saying why the model's answer was not used."""
+    message = FALLBACK[extracted.language].format(why=why)
+    return replace(extracted, notice=_join(extracted.notice, message), draft=draft,
+                   verification=checked.verification if checked else None,
+                   dropped=checked.dropped if checked else ())
 
 
 def _why(err: Exception, language: str) -> str:

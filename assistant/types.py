@@ -70,6 +70,11 @@ class Chunk:
         return f"{self.family}#{self.block_id}"
 
     @property
+    def source_text(self) -> str:
+        """The passage as a reader sees it: its list's lead-in sentence, then its text."""
+        return f"{self.lead_in} {self.text}".strip()
+
+    @property
     def sentences(self) -> tuple[str, ...]:
         """The texts embedded beside the whole passage: each sentence (or list line), after
         its list's lead-in, so a question about one sentence of a long passage finds it."""

@@ -96,8 +96,7 @@ class Pipeline:
         if case.source != case.language:
             hidden = retriever.hits(text, language, K_MAX, case.source)
         index = retriever.index
-        texts = tuple(f"{index.chunks[i].lead_in} {index.chunks[i].text}".strip()
-                      for i in answer.retrieved)
+        texts = tuple(index.chunks[i].source_text for i in answer.retrieved)
         return Outcome(_ranks(ranked, index), None if hidden is None else _ranks(hidden, index),
                        answer, texts, retrieve_ms, answer_ms,
                        _draft(answer, ranked[: retriever.k]))
