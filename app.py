@@ -106,7 +106,7 @@ def load_backends(settings: Settings) -> dict[str, Assistant]:
     must work (its error says what to fix), the others are offered when they can run."""
     llm = settings.llm_config()
     base = load_assistant(settings.index_dir, settings.embedder, settings.backend,
-                          settings.top_k, llm)
+                          settings.top_k, llm, settings.store_config())
     assistants: dict[str, Assistant] = {settings.backend: base}
     for name in configured_backends(llm):
         if name not in assistants:

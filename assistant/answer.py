@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from assistant.support import Support, Thresholds, support
-from assistant.types import Citation, Hit, Language
+from assistant.types import Chunk, Citation, Hit, Language
 
 MAX_PASSAGES = 3
 CANDIDATES = 5
@@ -21,8 +21,27 @@ ABSTAIN = {
     "en": "The guidelines do not say. The Swedish National Commission for UNESCO "
     "(Svenska Unescorådet) can answer this question.",
 }
-# Lines of an answer that frame it rather than state a fact from the sources.
-FRAMING = frozenset({*INTRO.values(), *ABSTAIN.values()})
+# A referenced instrument's passages, after the guideline's (authority order).
+ACCORDING = {"sv": "Enligt {name} ({title}); citaten är på engelska, dokumentets språk här:",
+             "en": "According to the {name} ({title}):"}
+BACKGROUND = {"sv": "Bakgrund i {name} ({title}); citaten är på engelska, dokumentets språk "
+                    "här:",
+              "en": "Background in the {name} ({title}):"}
+_HEADER_STARTS = tuple(t.split("{")[0] for t in (*ACCORDING.values(), *BACKGROUND.values()))
+
+
+class Framing(frozenset[str]):
+    """Lines of an answer that frame it rather than state a fact from the sources: the
+    fixed intros, and the header naming each referenced instrument."""
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, str):
+            return False
+        header = line.startswith(_HEADER_STARTS) and line.endswith(":")
+        return header or super().__contains__(line)
+
+
+FRAMING = Framing({*INTRO.values(), *ABSTAIN.values()})
 
 
 def _closeness(judged: tuple[Support, Hit]) -> float:
@@ -30,16 +49,37 @@ def _closeness(judged: tuple[Support, Hit]) -> float:
     return hit.dense + COVERAGE_WEIGHT * verdict.coverage
 
 
+def _answers(verdict: Support, hit: Hit, limits: Thresholds, named: Collection[str]) -> bool:
+    """A referenced instrument the question does not name must be close in both words and
+    meaning: the guideline is what the assistant is about."""
+    chunk = hit.chunk
+    if not verdict.supported or chunk.authority == 1 or chunk.doc_id in named:
+        return verdict.supported
+    return verdict.coverage >= limits.coverage and verdict.dense >= limits.dense_alone
+
+
 def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thresholds,
-                    known: Collection[str] = ()) -> list[Hit]:
+                    known: Collection[str] = (), named: Collection[str] = ()) -> list[Hit]:
     """The passages that support an answer about as well as the best one, closest first
-    (embedding similarity, then shared terms)."""
+    (embedding similarity, then shared terms). `named`: the instruments the question
+    names."""
     judged = [(support(question, language, h, limits, known), h) for h in hits[:CANDIDATES]]
-    judged = sorted(((s, h) for s, h in judged if s.supported), key=_closeness, reverse=True)
+    judged = sorted(((s, h) for s, h in judged if _answers(s, h, limits, named)),
+                    key=_closeness, reverse=True)
     if not judged:
         return []
     floor = _closeness(judged[0]) - MARGIN
     return [h for s, h in judged if _closeness((s, h)) >= floor][:MAX_PASSAGES]
+
+
+def document_name(chunk: Chunk) -> str:
+    """How answers name a referenced instrument ("2005 Convention"): its label's first part."""
+    return chunk.label.split(", ", 1)[0] if chunk.label else chunk.title
+
+
+def is_guideline(chunk: Chunk) -> bool:
+    """Whether a passage is the guideline's own text (not a referenced instrument)."""
+    return not chunk.label
 
 
 def citation(n: int, hit: Hit) -> Citation:
@@ -55,6 +95,8 @@ def citation(n: int, hit: Hit) -> Citation:
         original=hit.original.text if hit.original else None,
         page=chunk.page,
         lead_in=chunk.lead_in,
+        label=chunk.label,
+        language=chunk.language,
     )
 
 
@@ -71,8 +113,9 @@ def answer_line(hit: Hit, n: int, nested: bool = False) -> str:
     return f"- {lead}{text} [{n}]"
 
 
-def compose(chosen: list[Hit]) -> tuple[list[str], list[Hit]]:
-    """Answer lines and the hits they cite, in order; a lead-in brings its whole list."""
+def compose(chosen: list[Hit], start: int = 0) -> tuple[list[str], list[Hit]]:
+    """Answer lines and the hits they cite, in order, numbered after `start` citations; a
+    lead-in brings its whole list."""
     listed = {item.chunk.chunk_id for hit in chosen for item in hit.items}
     lines: list[str] = []
     cited: list[Hit] = []
@@ -85,17 +128,43 @@ def compose(chosen: list[Hit]) -> tuple[list[str], list[Hit]]:
                 continue
             seen.add(item.chunk.chunk_id)
             cited.append(item)
-            lines.append(answer_line(item, len(cited), item is not hit))
+            lines.append(answer_line(item, start + len(cited), item is not hit))
     return lines, cited
 
 
+def by_document(chosen: list[Hit]) -> list[list[Hit]]:
+    """The chosen passages grouped by document, in authority order (the guideline first),
+    closest first within a document."""
+    groups: dict[str, list[Hit]] = {}
+    for hit in sorted(chosen, key=lambda h: h.chunk.authority):
+        groups.setdefault(hit.chunk.doc_id if hit.chunk.label else "", []).append(hit)
+    return list(groups.values())
+
+
+def header(group: list[Hit], language: Language, first: bool) -> str:
+    """The line that names who says what: the guideline, or a referenced instrument (as
+    background when the guideline has spoken first)."""
+    chunk = group[0].chunk
+    if is_guideline(chunk):
+        return INTRO[language]
+    template = ACCORDING if first else BACKGROUND
+    return template[language].format(name=document_name(chunk), title=chunk.title)
+
+
 def extractive(question: str, language: Language, hits: list[Hit], limits: Thresholds,
-               known: Collection[str] = ()) -> tuple[str, list[Citation]]:
+               known: Collection[str] = (),
+               named: Collection[str] = ()) -> tuple[str, list[Citation]]:
     """Compose the answer text and its citations; no citations means abstain. `known`:
-    the words of the whole corpus (names it mentions anywhere)."""
-    chosen = supporting_hits(question, language, hits, limits, known)
+    the words of the whole corpus (names it mentions anywhere). The guideline's passages
+    lead; a referenced instrument follows under a header that names it."""
+    chosen = supporting_hits(question, language, hits, limits, known, named)
     if not chosen:
         return ABSTAIN[language], []
-    lines, cited = compose(chosen)
+    parts: list[str] = []
+    cited: list[Hit] = []
+    for i, group in enumerate(by_document(chosen)):
+        lines, hits_cited = compose(group, len(cited))
+        parts.append(header(group, language, i == 0) + "\n\n" + "\n".join(lines))
+        cited += hits_cited
     citations = [citation(n, hit) for n, hit in enumerate(cited, start=1)]
-    return INTRO[language] + "\n\n" + "\n".join(lines), citations
+    return "\n\n".join(parts), citations

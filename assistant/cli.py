@@ -15,6 +15,7 @@ from assistant.settings import BACKENDS, LANG_CHOICES, Settings, load_settings
 if TYPE_CHECKING:
     from assistant.service import Assistant
     from assistant.types import Answer
+    from ingest.pipeline import IngestReport
 
 EXIT_BAD_INPUT = 2
 DRAFT_HEADER = "Draft (being checked against the sources):"
@@ -33,7 +34,12 @@ def build_parser() -> Parser:
     parser = Parser(prog="assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     ingest = sub.add_parser("ingest", help="Build or update the index from the corpus.")
-    ingest.add_argument("--rebuild", action="store_true", help="Rebuild even if unchanged.")
+    ingest.add_argument("--rebuild", action="store_true",
+                        help="Rebuild and re-embed everything, even if unchanged.")
+    ingest.add_argument("--dry-run", action="store_true",
+                        help="Show what would change, without writing anything.")
+    ingest.add_argument("--fetch", action="store_true",
+                        help="Download missing referenced documents that have a download link.")
     ask = sub.add_parser("ask", help="Ask a question ('-' reads one per line from stdin).")
     ask.add_argument("question", help="The question, or '-' for one question per stdin line.")
     ask.add_argument("--json", action="store_true", help="Print one JSON object per answer.")
@@ -43,24 +49,48 @@ def build_parser() -> Parser:
     return parser
 
 
-def run_ingest(settings: Settings, rebuild: bool) -> int:
-    """Ingest with a progress bar and a one-line summary."""
+def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    """Ingest with a progress bar, then a line per document and a summary."""
     from rich.progress import Progress
 
     from assistant.embeddings import make_embedder
     from ingest.pipeline import ingest
 
     with Progress(transient=True) as bar:
-        task = bar.add_task("Embedding passages", total=None)
+        task = bar.add_task("Embedding new or changed passages", total=None)
         report = ingest(
             settings.corpus_dir, settings.index_dir, embedder=settings.embedder,
-            embeddings=lambda: make_embedder(settings.embedder), rebuild=rebuild,
+            embeddings=lambda: make_embedder(settings.embedder), rebuild=args.rebuild,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            sources_dir=settings.sources_dir, fetch=args.fetch, dry_run=args.dry_run,
+            store=settings.store_config(),
         )
-    verb = "Indexed" if report.changed else "Index is up to date, nothing changed:"
-    print(f"{verb} {report.chunk_count} passages from {len(report.documents)} documents "
-          f"({settings.embedder}) in {report.seconds:.1f} s -> {settings.index_dir}")
+    print("\n".join(ingest_lines(report, settings)))
     return 0
+
+
+def ingest_lines(report: IngestReport, settings: Settings) -> list[str]:
+    """Per document what happened (or would), each missing source with where to get it,
+    and a summary line."""
+    would = "would be " if report.dry_run else ""
+    lines = [f"  {c.doc_id}: {would if c.state != 'unchanged' else ''}{c.state} "
+             f"({c.chunks} passages)" for c in report.changes]
+    lines += [f"  {s.source.id}: {s.state}, {s.message}" for s in report.sources
+              if s.state != "found"]
+    if report.dry_run:
+        verb = ("Dry run, nothing written:" if report.changed
+                else "Dry run: the index is up to date;")
+        lines.append(f"{verb} {report.chunk_count} passages from {len(report.documents)} "
+                     "documents.")
+    elif report.changed:
+        lines.append(f"Indexed {report.chunk_count} passages from {len(report.documents)} "
+                     f"documents ({settings.embedder}; {report.embedded} vectors embedded, "
+                     f"{report.copied} reused) in {report.seconds:.1f} s -> {settings.index_dir}")
+    else:
+        lines.append(f"Index is up to date, nothing changed: {report.chunk_count} passages from "
+                     f"{len(report.documents)} documents ({settings.embedder}) in "
+                     f"{report.seconds:.1f} s -> {settings.index_dir}")
+    return lines
 
 
 def questions(arg: str) -> Iterator[str]:
@@ -125,7 +155,7 @@ def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace) -
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
-    "ingest": lambda settings, args: run_ingest(settings, args.rebuild),
+    "ingest": run_ingest,
     "ask": run_ask,
 }
 

@@ -34,8 +34,20 @@ def to_json(answer: Answer) -> dict[str, Any]:
     return out
 
 
+PAGE = {"sv": "s.", "en": "p."}
+
+
+def source_name(citation: Citation, language: str) -> str:
+    """Where a quote comes from: "2005 Convention, Article 7.1 — <title>, p. 3" for a
+    referenced instrument, "<guideline title> — <section>" for the guideline."""
+    if not citation.label:
+        return f"{citation.title} — {citation.section}"
+    page = f", {PAGE[language]} {citation.page}" if citation.page else ""
+    return f"{citation.label} — {citation.title}{page}"
+
+
 def _source_lines(citation: Citation, language: str) -> list[str]:
-    lines = [f"[{citation.n}] {citation.title} — {citation.section}", f"    “{citation.quote}”"]
+    lines = [f"[{citation.n}] {source_name(citation, language)}", f"    “{citation.quote}”"]
     if citation.original:
         lines.append(f"    {ORIGINAL[language]}: “{citation.original}”")
     return lines
@@ -72,7 +84,8 @@ def sources_markdown(answer: Answer) -> str:
     blocks = [f"### {SOURCES[answer.language]}"]
     for c in answer.citations:
         quote = html.escape(c.quote).replace("\n", "  \n")
-        block = f"**[{c.n}] {html.escape(c.title)}** — {html.escape(c.section)}\n\n> {quote}"
+        name = html.escape(source_name(c, answer.language))
+        block = f"**[{c.n}]** {name}\n\n> {quote}"
         if c.original:
             original = html.escape(c.original).replace("\n", "  \n")
             block += f"\n\n*{ORIGINAL[answer.language]}:*\n\n> {original}"

@@ -5,8 +5,10 @@ Layout under the index folder::
     current -> builds/<build id>     (a symlink, replaced atomically)
     builds/<build id>/manifest.json  (embedder, corpus hash, per-document hashes)
     builds/<build id>/chunks.jsonl   (the chunk store: id -> Chunk)
-    builds/<build id>/chroma/        (persistent Chroma collection of embeddings)
-    builds/<build id>/bm25-<lang>/   (one BM25 index per language)
+    builds/<build id>/chroma/        (persistent Chroma collection of embeddings; on a
+                                      Chroma server instead, see assistant.store)
+    builds/<build id>/bm25-<pool>/   (BM25 per language: `sv`, `en` for the guideline,
+                                      `en-ref` for the referenced instruments)
 """
 
 from __future__ import annotations
@@ -17,32 +19,29 @@ from functools import cached_property
 from pathlib import Path
 
 import bm25s
-import chromadb
+from chromadb.errors import NotFoundError
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError
 from assistant.manifest import SCHEMA, Manifest, current_build
+from assistant.store import StoreConfig
 from assistant.text import terms, words
 from assistant.types import Chunk
 
-COLLECTION = "passages"
 CHUNKS = "chunks.jsonl"
+SPACE = {"hnsw:space": "cosine"}
 
 
-def chroma_client(folder: Path) -> chromadb.ClientAPI:
-    """A persistent Chroma client for a build folder, with telemetry off."""
-    settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
-    return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
-
-
-def vector_store(folder: Path, embeddings: Embeddings) -> Chroma:
+def vector_store(folder: Path, manifest: Manifest, embeddings: Embeddings,
+                 store: StoreConfig) -> Chroma:
     """The LangChain Chroma store of a build (cosine distance)."""
     return Chroma(
-        client=chroma_client(folder),
-        collection_name=COLLECTION,
+        client=store.client(folder),
+        collection_name=manifest.collection,
         embedding_function=embeddings,
-        collection_metadata={"hnsw:space": "cosine"},
+        collection_metadata=SPACE,
+        create_collection_if_not_exists=False,
     )
 
 
@@ -129,13 +128,35 @@ class SearchIndex:
         return {(c.doc_id, c.text): c for c in self.chunks.values()}
 
     @cached_property
+    def _aliases(self) -> list[tuple[str, str]]:
+        return [(alias.lower(), doc_id) for doc_id, record in self.manifest.documents.items()
+                for alias in record.get("aliases", ())]
+
+    def mentioned(self, question: str) -> list[str]:
+        """The referenced documents a question names ("the 2005 Convention")."""
+        text = " ".join(question.lower().split())
+        return sorted({doc_id for alias, doc_id in self._aliases if alias in text})
+
+    @cached_property
     def key_of(self) -> dict[str, str]:
         """Chunk id -> passage key."""
         return {cid: chunk.passage_key for cid, chunk in self.chunks.items()}
 
 
-def open_index(index_dir: Path, embedder: str, embeddings: Embeddings) -> SearchIndex:
-    """Open the current build, refusing one made by a different embedder."""
+def _check_store(index_dir: Path, manifest: Manifest, store: StoreConfig) -> None:
+    if manifest.store != store.location:
+        raise AssistantError(
+            f"The index at {index_dir} keeps its vectors in {manifest.store}, but the settings "
+            f"point at {store.location}; set ASSISTANT_CHROMA_HOST/PORT to match, or run "
+            "`assistant ingest --rebuild` to rebuild it there."
+        )
+
+
+def open_index(index_dir: Path, embedder: str, embeddings: Embeddings,
+               store: StoreConfig | None = None) -> SearchIndex:
+    """Open the current build, refusing one made by a different embedder or kept in
+    another vector store."""
+    store = store or StoreConfig()
     folder = current_build(index_dir)
     if folder is None:
         raise AssistantError(f"No index at {index_dir}; run `make run` or `assistant ingest`.")
@@ -151,11 +172,18 @@ def open_index(index_dir: Path, embedder: str, embeddings: Embeddings) -> Search
             f"not {embedder!r}; set ASSISTANT_EMBEDDER={manifest.embedder} or run "
             "`assistant ingest --rebuild`."
         )
+    _check_store(index_dir, manifest, store)
     try:
         chunks = load_chunks(folder)
         bm25 = {lang: bm25s.BM25.load(str(folder / f"bm25-{lang}")) for lang in manifest.languages}
+        vectors = vector_store(folder, manifest, embeddings, store)
+    except NotFoundError as err:
+        raise AssistantError(
+            f"The Chroma store at {store.location} has no collection {manifest.collection!r} "
+            "(was the server started with another --path?); run `assistant ingest --rebuild`."
+        ) from err
     except (OSError, ValueError, KeyError) as err:
         raise AssistantError(
             f"The index at {folder} is damaged ({err}); run `assistant ingest --rebuild`."
         ) from err
-    return SearchIndex(folder, manifest, chunks, vector_store(folder, embeddings), bm25)
+    return SearchIndex(folder, manifest, chunks, vectors, bm25)

@@ -6,23 +6,35 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import AssistantError
 
-SCHEMA = 3  # bump when the build layout or the Chunk fields change
+SCHEMA = 4  # bump when the build layout or the Chunk fields change
 MANIFEST = "manifest.json"
+REFERENCES = "-ref"  # BM25 pools: "en" the guideline's English text, "en-ref" the instruments
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What a build was made from: the embedder and the content hashes."""
+    """What a build was made from: the embedder, the content hashes, and where its vectors
+    are. `documents` maps each document id to its record: content `hash`, `embedder`,
+    `chunks` (count), `title`, `kind`, `authority`, `date`, `source` (file)."""
 
     embedder: str
     corpus_hash: str
     chunk_count: int
-    documents: dict[str, str] = field(default_factory=dict)
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     languages: dict[str, list[str]] = field(default_factory=dict)
     schema: int = 1
+    store: str = "embedded"
+    collection: str = "passages"
+
+    def same_content(self, other: Manifest) -> bool:
+        """Whether two builds hold the same thing in the same place (collection names
+        differ between builds on a server)."""
+        mine, theirs = asdict(self), asdict(other)
+        return all(mine[k] == theirs[k] for k in mine if k != "collection")
 
     def save(self, folder: Path) -> None:
         """Write the manifest as JSON."""

@@ -6,8 +6,9 @@ with its translations are pure functions over those lists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -15,6 +16,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.index import SearchIndex
+from assistant.manifest import REFERENCES
 from assistant.text import terms
 from assistant.types import Chunk, Hit
 
@@ -43,11 +45,14 @@ def collapse(ranking: Ranking, key_of: dict[str, str]) -> list[str]:
     return list(seen)
 
 
-def bm25_search(index: SearchIndex, query: str, language: str, k: int) -> Ranking:
-    """BM25 over one language's chunks, the query stemmed in that language."""
-    retriever = index.bm25.get(language)
+def bm25_search(index: SearchIndex, query: str, language: str, k: int, pool: str = "") -> Ranking:
+    """BM25 over one language's chunks, the query stemmed in that language: the guideline's
+    (pool "") or the referenced instruments' (pool REFERENCES), each with its own term
+    statistics, so adding instruments does not change how the guideline's passages rank."""
+    name = language + pool
+    retriever = index.bm25.get(name)
     tokens = terms(query, language)
-    ids = index.manifest.languages.get(language, [])
+    ids = index.manifest.languages.get(name, [])
     if retriever is None or not tokens or not ids:
         return []
     docs, scores = retriever.retrieve([tokens], k=min(k, len(ids)), show_progress=False)
@@ -62,10 +67,23 @@ class Dense:
     cosine: dict[str, float]
 
 
-def dense_search(index: SearchIndex, query: str, k: int, source: str | None = None) -> Dense:
+def _where(source: str | None, documents: Sequence[str]) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if source:
+        clauses.append({"language": source})
+    if documents:
+        clauses.append({"doc_id": {"$in": list(documents)}})
+    if len(clauses) > 1:
+        return {"$and": clauses}
+    return clauses[0] if clauses else None
+
+
+def dense_search(index: SearchIndex, query: str, k: int, source: str | None = None,
+                 documents: Sequence[str] = ()) -> Dense:
     """Nearest passages by embedding: each scored by the mean of its own cosine and its best
-    sentence's (only passages in the `source` language when it is given)."""
-    where = {"language": source} if source else None
+    sentence's (only passages in the `source` language, or of the given `documents`, when
+    those are given)."""
+    where = _where(source, documents)
     wanted = min(index.vector_count, max(SENTENCE_FANOUT * k, MIN_VECTORS))
     found = index.store.similarity_search_with_score(query, k=wanted, filter=where)
     whole: dict[str, float] = {}
@@ -108,6 +126,8 @@ class HybridRetriever(BaseRetriever):
     depth: int = 40
     lexical_weight: float = 0.3  # relative to dense search's 1.0 in the fusion
     per_list: int = 2  # bullets of one list before other passages get a turn
+    named_weight: float = 1.0  # a search within the documents the question names
+    background_weight: float = 0.6  # referenced instruments the question does not name
 
     def hits(self, query: str, language: str | None = None, k: int | None = None,
              source: str | None = None) -> list[Hit]:
@@ -119,13 +139,17 @@ class HybridRetriever(BaseRetriever):
         language = language or self.language
         depth = max(self.depth, 4 * (k or self.k))
         dense = dense_search(self.index, query, depth, source)
-        lexical = bm25_search(self.index, query, language, depth) if source in (
-            None, language) else []
-        lists = [collapse(r, self.index.key_of) for r in (lexical, dense.ranking)]
-        weights = [self.lexical_weight, 1.0]
-        cosine = dense.cosine
+        same = source in (None, language)
+        lexical = bm25_search(self.index, query, language, depth) if same else []
+        references = bm25_search(self.index, query, language, depth, REFERENCES) if same else []
+        named = self.index.mentioned(query)  # "enligt 2005 års konvention": search it alone
+        within = dense_search(self.index, query, depth, source, named) if named else Dense([], {})
+        rankings = (lexical, references, dense.ranking, within.ranking)
+        lists = [collapse(r, self.index.key_of) for r in rankings]
+        weights = [self.lexical_weight, self.lexical_weight, 1.0, self.named_weight]
+        cosine = within.cosine | dense.cosine
         hits = []
-        fused = self._spread(rrf(lists, weights=weights))
+        fused = self._spread(self._by_authority(rrf(lists, weights=weights), named))
         for rank, (key, score) in enumerate(fused[: k or self.k], start=1):
             group = self.index.groups[key]
             best = max(cosine.get(c.chunk_id, 0.0) for c in group)
@@ -133,6 +157,17 @@ class HybridRetriever(BaseRetriever):
             hit = Hit(chosen, score, rank, best, original)
             hits.append(replace(hit, items=self._items(hit, language, source)))
         return hits
+
+    def _by_authority(self, ranking: Ranking, named: Sequence[str]) -> Ranking:
+        """Authority order: a referenced instrument the question does not name counts for
+        `background_weight` of its score, so the guideline's own passages lead."""
+        def weight(key: str) -> float:
+            chunk = self.index.groups[key][0]
+            background = chunk.authority > 1 and chunk.doc_id not in named
+            return self.background_weight if background else 1.0
+
+        scored = [(key, score * weight(key)) for key, score in ranking]
+        return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
 
     def _spread(self, ranking: Ranking) -> Ranking:
         """Let at most `per_list` bullets of one list lead. When a third bullet of the same

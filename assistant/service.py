@@ -20,6 +20,7 @@ from assistant.language import detect
 from assistant.llm import LLMConfig, ModelTimeout, chat_model
 from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
+from assistant.store import StoreConfig
 from assistant.support import SupportChecker, Thresholds, thresholds_for
 from assistant.types import Answer, Hit, Language
 from assistant.verify import Checked, verify_answer
@@ -135,8 +136,9 @@ class Assistant:
 
     def _extractive(self, question: str, language: Language, hits: list[Hit],
                     notice: str) -> Answer:
-        vocabulary = self.retriever.index.vocabulary
-        body, citations = extractive(question, language, hits, self.limits, vocabulary)
+        index = self.retriever.index
+        body, citations = extractive(question, language, hits, self.limits, index.vocabulary,
+                                     index.mentioned(question))
         retrieved = {c.chunk.chunk_id: c.chunk for h in hits for c in (h, *h.items)}
         answer = Answer(
             question=question, language=language, text=body, citations=tuple(citations),
@@ -211,12 +213,13 @@ def _result(generator: Generator[str, None, Answer]) -> Answer:
 
 
 def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
-                   k: int = 5, llm: LLMConfig | None = None) -> Assistant:
+                   k: int = 5, llm: LLMConfig | None = None,
+                   store: StoreConfig | None = None) -> Assistant:
     """Open the index and the embedder that built it, and the backend's model."""
     if backend not in BACKENDS:
         raise AssistantError(f"Unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}.")
     embeddings = make_embedder(embedder)
-    index = open_index(index_dir, embedder, embeddings)
+    index = open_index(index_dir, embedder, embeddings, store)
     gate = SupportChecker(embeddings, corpus_terms=index.corpus_terms)
     assistant = Assistant(HybridRetriever(index=index, k=k), "extractive",
                           thresholds_for(embedder), gate)

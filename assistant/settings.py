@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from assistant.llm import LLMConfig
+    from assistant.store import StoreConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANG_CHOICES = ("auto", "sv", "en")
@@ -24,6 +25,14 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(REPO_ROOT / ".data", description="Where the index is stored.")
     corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Folder of corpus documents.")
+    sources_dir: Path | None = Field(
+        REPO_ROOT / "sources",
+        description="Folder of the referenced documents named in corpus/sources.toml.")
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; unset = the embedded store in the data folder.")
+    chroma_port: int = Field(8000, ge=1, le=65535, description="Chroma server port.")
+    chroma_token: SecretStr | None = Field(None, description="Chroma server token (Bearer).")
+    chroma_ssl: bool = Field(False, description="Use HTTPS for the Chroma server.")
     embedder: str = Field("e5", description="e5, minilm, or st:<sentence-transformers model>.")
     backend: Backend = Field("extractive", description="Answer backend.")
     top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
@@ -45,6 +54,13 @@ class Settings(BaseSettings):
         key = self.openai_api_key.get_secret_value() if self.openai_api_key else None
         return LLMConfig(backend or self.backend, self.llm_model_path, self.openai_base_url,
                          self.openai_model, key, self.llm_timeout, self.llm_max_tokens)
+
+    def store_config(self) -> StoreConfig:
+        """Where the vectors live: embedded, or the Chroma server."""
+        from assistant.store import StoreConfig
+
+        token = self.chroma_token.get_secret_value() if self.chroma_token else None
+        return StoreConfig(self.chroma_host or None, self.chroma_port, token, self.chroma_ssl)
 
     @property
     def index_dir(self) -> Path:

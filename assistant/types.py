@@ -19,6 +19,8 @@ class Block:
     kind: BlockKind = "paragraph"
     lead_in: str = ""
     footnotes: tuple[str, ...] = ()
+    label: str = ""  # its place in a legal text: "Article 7.1(a)", "III.4", "Preamble"
+    page: int | None = None  # the PDF page it starts on
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,11 @@ class Document:
     period: str = ""
     translation_of: str | None = None
     source_path: str = ""
+    short: str = ""  # how citations name it: "2005 Convention"
+    date: str = ""  # adoption date or validity period
+    authority: int = 1  # order of precedence in answers; the guideline is 1
+    url: str = ""  # official source
+    aliases: tuple[str, ...] = ()  # how questions name it
 
     @property
     def family(self) -> str:
@@ -63,6 +70,8 @@ class Chunk:
     lead_in: str = ""
     footnotes: tuple[str, ...] = ()
     page: int | None = None
+    label: str = ""  # "2005 Convention, Article 7.1"; empty for the guideline
+    authority: int = 1
 
     @property
     def passage_key(self) -> str:
@@ -118,6 +127,8 @@ class Citation:
     original: str | None = None
     page: int | None = None
     lead_in: str = ""
+    label: str = ""  # a referenced instrument's place: "2005 Convention, Article 7.1"
+    language: str = ""  # the quote's language
 
     @property
     def source_text(self) -> str:

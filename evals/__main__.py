@@ -31,7 +31,7 @@ from evals.cases import CASES_FILE, Case, load_cases
 from evals.report import case_rows, print_table, ratios, write_html, write_json
 from evals.run import MAX_FALSE_REFUSALS, THRESHOLDS, evaluate, gate, summarise
 from evals.systems import NaiveRAG, Pipeline, System
-from ingest.loaders import load_corpus
+from ingest.pipeline import load_documents
 
 REPORT_DIR = REPO_ROOT / "evals" / "report"
 
@@ -77,11 +77,11 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
     """Everything `latest.json` holds."""
     backend = args.backend or settings.backend
     assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k,
-                               settings.llm_config(backend))
+                               settings.llm_config(backend), settings.store_config())
     embeddings = assistant.retriever.index.store.embeddings
     if embeddings is None:
         raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
-    documents = load_corpus(settings.corpus_dir)
+    documents, _ = load_documents(settings.corpus_dir, settings.sources_dir, fetching=False)
     checker = SupportChecker(embeddings)
     systems: list[System] = [Pipeline(assistant)]
     if not args.no_baseline:

@@ -9,6 +9,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from assistant.support import SupportChecker
+from assistant.types import Answer
 from evals.cases import Case
 from evals.judge import judged_claims
 from evals.scorers import (
@@ -36,6 +37,12 @@ THRESHOLDS = {
     "key_fact_recall": 0.85,
 }
 MAX_FALSE_REFUSALS = 0.05
+
+
+def foreign_quotes(answer: Answer) -> list[str]:
+    """Quotes of sources that exist only in another language than the answer's."""
+    return [c.source_text for c in answer.citations
+            if c.language and c.language != answer.language and not c.original]
 
 
 @dataclass
@@ -94,7 +101,7 @@ def score(case: Case, outcome: Outcome, checker: SupportChecker,
         "claims": claims.claims, "supported": claims.supported, "grounded": claims.grounded,
         "citation_uses": claims.citations, "precise": claims.precise,
         "citations": len(answer.citations), "valid_citations": sum(not f for f in checked),
-        "language_match": language_match(answer.text, case.language),
+        "language_match": language_match(answer.text, case.language, foreign_quotes(answer)),
         "abstained": float(answer.abstained),
         "key_facts": facts,
         "crag": crag(case.answerable, answer.abstained, facts),

@@ -47,13 +47,17 @@ def key_fact_recall(text: str, key_facts: Sequence[Sequence[str]]) -> float:
     return found / len(key_facts)
 
 
-def language_match(text: str, language: str) -> float:
+def language_match(text: str, language: str, foreign: Collection[str] = ()) -> float:
     """1.0 when most of the answer (by characters, names in brackets aside) is written in
-    the wanted language, judged sentence by sentence."""
+    the wanted language, judged sentence by sentence. `foreign`: quotes of sources that
+    exist only in another language (an English convention in a Swedish answer), which are
+    shown as they are and not counted."""
     plain = _BRACKETS.sub(" ", MARKER.sub(" ", _MARKUP.sub("", text)))
     votes = {"sv": 0, "en": 0}
     for line in plain.splitlines():
         for sentence in split_sentences(line):
+            if any(sentence.strip(" -") in quote for quote in foreign):
+                continue
             votes[sv_or_en(sentence)] += len(sentence)
     if not any(votes.values()):
         return 0.0

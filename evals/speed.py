@@ -37,7 +37,8 @@ def main() -> int:
 
     path, _ = model_path(settings.llm_config("llamacpp"))
     llama = Llama(model_path=str(path), n_ctx=4096, verbose=False)
-    assistant = load_assistant(settings.index_dir, settings.embedder)
+    assistant = load_assistant(settings.index_dir, settings.embedder,
+                               store=settings.store_config())
     runs = []
     for question in QUESTIONS:
         language, _ = resolve_language(question, "auto")

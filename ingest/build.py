@@ -1,37 +1,59 @@
 """Write an index build (chunk store, BM25 per language, Chroma vectors) beside the current
-one, then swap it in with one atomic rename."""
+one, then swap it in with one atomic rename.
+
+Incremental: chunk ids hash their content, so a vector whose id the previous build holds is
+copied from it, and only new or changed passages are embedded. Passages of removed or
+changed documents are simply not carried over, so a build never holds stale vectors or
+duplicates; the previous build keeps serving until the swap."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple, TypeVar
 
 import bm25s
+from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import Embeddings
 
-from assistant.index import save_chunks, vector_store
+from assistant.index import SPACE, save_chunks
 from assistant.manifest import Manifest
+from assistant.store import StoreConfig, build_key
 from assistant.text import terms
 from assistant.types import Chunk
 
+log = logging.getLogger("assistant.ingest")
 Progress = Callable[[int, int], None]
+Entry = tuple[str, str, dict[str, str]]
+T = TypeVar("T")
 BATCH = 16
+COPY_BATCH = 1000
 KEEP_BUILDS = 2
+
+
+class Counts(NamedTuple):
+    """How many vectors a build embedded, and how many it copied from the previous one."""
+
+    embedded: int
+    copied: int
 
 
 def write_bm25(folder: Path, chunks: dict[str, Chunk], manifest: Manifest) -> None:
     """One BM25 index per language, stemmed in that language, rows in manifest order."""
-    for lang, ids in manifest.languages.items():
+    for pool, ids in manifest.languages.items():
+        lang = pool.split("-")[0]
         retriever = bm25s.BM25()
         retriever.index([terms(chunks[i].indexed_text, lang) for i in ids], show_progress=False)
-        retriever.save(str(folder / f"bm25-{lang}"))
+        retriever.save(str(folder / f"bm25-{pool}"))
 
 
-def vector_entries(chunks: list[Chunk]) -> list[tuple[str, str, dict[str, str]]]:
+def vector_entries(chunks: list[Chunk]) -> list[Entry]:
     """(id, text, metadata) of every vector: each passage whole, and each of its sentences
     with the passage as `parent`."""
     entries = []
@@ -43,18 +65,46 @@ def vector_entries(chunks: list[Chunk]) -> list[tuple[str, str, dict[str, str]]]
     return entries
 
 
-def write_vectors(
-    folder: Path, chunks: list[Chunk], embeddings: Embeddings, progress: Progress | None
-) -> None:
-    """Embed the passages and their sentences in batches into the build's Chroma
-    collection."""
-    store = vector_store(folder, embeddings)
-    entries = vector_entries(chunks)
-    for start in range(0, len(entries), BATCH):
-        ids, texts, metas = zip(*entries[start : start + BATCH], strict=True)
-        store.add_texts(texts=list(texts), metadatas=list(metas), ids=list(ids))
+def _batches(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def copy_vectors(old: Collection, new: Collection, ids: list[str]) -> set[str]:
+    """Copy the vectors the previous build already has (ids hash the content, so an id
+    that exists there holds the same text); returns the ids copied."""
+    copied: set[str] = set()
+    for batch in _batches(ids, COPY_BATCH):
+        got = old.get(ids=batch, include=["embeddings", "documents", "metadatas"])  # type: ignore[list-item]
+        if got["ids"]:
+            new.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"],
+                    metadatas=got["metadatas"])
+            copied.update(got["ids"])
+    return copied
+
+
+def embed_vectors(collection: Collection, entries: list[Entry], embeddings: Embeddings,
+                  progress: Progress | None) -> None:
+    """Embed entries in batches into the collection, reporting progress."""
+    done = 0
+    for batch in _batches(entries, BATCH):
+        ids, texts, metas = (list(x) for x in zip(*batch, strict=True))
+        vectors = embeddings.embed_documents(texts)
+        collection.add(ids=ids, embeddings=vectors, documents=texts, metadatas=metas)  # type: ignore[arg-type]
+        done += len(batch)
         if progress:
-            progress(min(start + BATCH, len(entries)), len(entries))
+            progress(done, len(entries))
+
+
+def write_vectors(collection: Collection, chunks: list[Chunk], embeddings: Embeddings,
+                  previous: Collection | None, progress: Progress | None) -> Counts:
+    """Fill the build's collection: vectors the previous build holds are copied, the rest
+    embedded. Returns (embedded, copied)."""
+    entries = vector_entries(chunks)
+    copied = copy_vectors(previous, collection, [e[0] for e in entries]) if previous else set()
+    todo = [e for e in entries if e[0] not in copied]
+    embed_vectors(collection, todo, embeddings, progress)
+    return Counts(len(todo), len(copied))
 
 
 def swap_current(index_dir: Path, build: Path) -> None:
@@ -64,29 +114,57 @@ def swap_current(index_dir: Path, build: Path) -> None:
     os.replace(link, index_dir / "current")
 
 
-def prune_builds(index_dir: Path, keep: Path) -> None:
+def _drop_collection(folder: Path, store: StoreConfig) -> None:
+    """Delete a server-side collection of a build that is being removed."""
+    if not store.host:
+        return  # embedded vectors live in the build folder itself
+    try:
+        store.client(folder).delete_collection(store.collection(build_key(folder)))
+    except Exception:  # noqa: BLE001 - already gone, or the server is down: nothing to undo
+        log.debug("no collection to delete for %s", folder.name)
+
+
+def prune_builds(index_dir: Path, keep: Path, store: StoreConfig) -> None:
     """Delete unfinished builds and all but the newest finished ones."""
     builds = index_dir / "builds"
-    for stale in builds.glob("tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
     finished = sorted(builds.glob("b-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [p for p in finished if p != keep][KEEP_BUILDS - 1 :]:
+    stale = list(builds.glob("tmp-*")) + [p for p in finished if p != keep][KEEP_BUILDS - 1 :]
+    for old in stale:
+        _drop_collection(old, store)
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _previous_collection(previous: tuple[Path, Manifest] | None,
+                         store: StoreConfig) -> Collection | None:
+    if previous is None:
+        return None
+    folder, manifest = previous
+    try:
+        return store.client(folder).get_collection(manifest.collection)
+    except Exception:  # noqa: BLE001 - an unreadable previous build: embed everything
+        log.warning("previous build %s unreadable; embedding every passage", folder.name)
+        return None
+
+
 def build(index_dir: Path, chunks: list[Chunk], manifest: Manifest, embeddings: Embeddings,
-          progress: Progress | None = None) -> Path:
-    """Write a complete build beside the current one, then swap it in."""
+          progress: Progress | None = None, store: StoreConfig | None = None,
+          previous: tuple[Path, Manifest] | None = None) -> tuple[Path, Counts]:
+    """Write a complete build beside the current one, reusing the vectors of `previous`
+    (a build made with the same embedder in the same store), then swap it in."""
+    store = store or StoreConfig()
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     tmp = builds / f"tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
+    manifest = replace(manifest, collection=store.collection(build_key(tmp)))
     save_chunks(tmp, chunks)
     write_bm25(tmp, {c.chunk_id: c for c in chunks}, manifest)
-    write_vectors(tmp, chunks, embeddings, progress)
+    collection = store.client(tmp).create_collection(manifest.collection, metadata=SPACE)
+    old = _previous_collection(previous, store)
+    counts = write_vectors(collection, chunks, embeddings, old, progress)
     manifest.save(tmp)
     final = builds / f"b-{time.strftime('%Y%m%d-%H%M%S')}-{tmp.name[4:]}"
     tmp.rename(final)
     swap_current(index_dir, final)
-    prune_builds(index_dir, final)
-    return final
+    prune_builds(index_dir, final, store)
+    return final, counts

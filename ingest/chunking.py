@@ -10,6 +10,8 @@ from assistant.types import Block, Chunk, Document
 def indexed_text(document: Document, block: Block, footnotes: dict[str, str]) -> str:
     """The text embedded and BM25-indexed for a block: headings, lead-in, text, footnotes."""
     parts = [" > ".join((document.title, *block.heading_path))]
+    if block.label:  # "2005 Convention, Article 9(a)": how users name the passage
+        parts.append(label(document, block))
     if block.lead_in:
         parts.append(block.lead_in)
     parts.append(block.text)
@@ -21,6 +23,13 @@ def chunk_id(document: Document, block: Block, text: str) -> str:
     """A stable id derived from the document, the block and the content."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return f"{document.doc_id}:{block.block_id}:{digest}"
+
+
+def label(document: Document, block: Block) -> str:
+    """How a citation names a legal passage: "2005 Convention, Article 7.1(a)"."""
+    if not block.label:
+        return ""
+    return f"{document.short or document.title}, {block.label}"
 
 
 def chunk_document(document: Document) -> list[Chunk]:
@@ -45,6 +54,9 @@ def chunk_document(document: Document) -> list[Chunk]:
                 kind=block.kind,
                 lead_in=block.lead_in,
                 footnotes=block.footnotes,
+                page=block.page,
+                label=label(document, block),
+                authority=document.authority,
             )
         )
     return chunks

@@ -8,12 +8,19 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import AssistantError
+from assistant.settings import REPO_ROOT
 from evals.cases import CASES_FILE, load_cases
 from evals.scorers import normalise
-from ingest.loaders import load_corpus
+from ingest.legal import parse_legal
+from ingest.loaders import load_corpus, read_text
 from tests.conftest import CORPUS
 
 HOLDOUT = CASES_FILE.parent / "holdout.yaml"
+CONVENTIONS = CASES_FILE.parent / "conventions.yaml"
+SHARED_CORPUS = REPO_ROOT.parent / "shared" / "corpus"  # the instruments, never copied here
+INSTRUMENTS = {"c2005": "unesco-2005-convention-diversity-of-cultural-expressions.en.txt",
+               "c2003": "unesco-2003-convention-intangible-cultural-heritage.en.txt",
+               "r1980": "unesco-1980-recommendation-status-of-the-artist.en.txt"}
 SECTIONS = ("natverket", "moten", "finansiering", "dokument", "syfte", "mal-allman",
             "mal-global", "mal-nationell", "unescoradet")
 FOOTNOTE_SECTION = {"fotnot-1": "dokument", "fotnot-2": "mal-nationell"}
@@ -23,6 +30,15 @@ FOOTNOTE_SECTION = {"fotnot-1": "dokument", "fotnot-2": "mal-nationell"}
 def blocks() -> dict[tuple[str, str], str]:
     return {(d.language, b.block_id): f"{b.lead_in} {b.text}"
             for d in load_corpus(CORPUS) for b in d.blocks}
+
+
+@pytest.fixture(scope="module")
+def instrument_blocks() -> dict[str, str]:
+    """The English instruments' passages by block id (asked in either language)."""
+    return {b.block_id: f"{b.lead_in} {b.text}"
+            for prefix, name in INSTRUMENTS.items()
+            for b in parse_legal([(None, line) for line in
+                                  read_text(SHARED_CORPUS / name).split("\n")], prefix)}
 
 
 def test_the_evaluation_set_has_what_the_issue_asks_for():
@@ -41,10 +57,21 @@ def test_the_evaluation_set_has_what_the_issue_asks_for():
         assert len(asked) >= 2, section
 
 
-@pytest.mark.parametrize("path", [CASES_FILE, HOLDOUT], ids=["cases", "holdout"])
-def test_gold_passages_exist_and_hold_every_key_fact(path: Path, blocks):
+def test_the_conventions_set_covers_both_languages_and_all_instruments():
+    cases = load_cases(CONVENTIONS)
+    languages = Counter(c.language for c in cases)
+    assert len(cases) >= 30 and languages["sv"] >= 12 and languages["en"] >= 12
+    assert sum(not c.answerable for c in cases) >= 5
+    assert {g.split("-")[0] for c in cases for g in c.gold} == set(INSTRUMENTS)
+    assert {c.source for c in cases} == {"en"}
+
+
+@pytest.mark.parametrize("path", [CASES_FILE, HOLDOUT, CONVENTIONS],
+                         ids=["cases", "holdout", "conventions"])
+def test_gold_passages_exist_and_hold_every_key_fact(path: Path, blocks, instrument_blocks):
     for case in load_cases(path):
-        gold = [blocks[(case.language, g)] for g in case.gold]
+        gold = [instrument_blocks[g] if path == CONVENTIONS else blocks[(case.language, g)]
+                for g in case.gold]
         text = normalise(" ".join(gold))
         for fact in case.key_facts:
             assert any(normalise(alt) in text for alt in fact), (case.id, fact)

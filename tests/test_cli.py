@@ -12,7 +12,7 @@ SV = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
 EN = "What must a creative city report to the Swedish National Commission, and when?"
 KEYS = {"question", "language", "answer", "abstained", "citations", "backend", "timings_ms"}
 CITATION_KEYS = {"n", "doc_id", "title", "section", "quote", "original", "chunk_id", "page",
-                 "lead_in"}
+                 "lead_in", "label", "language"}
 
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

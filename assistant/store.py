@@ -1,0 +1,63 @@
+"""Where the vectors live: Chroma embedded in each build folder (the default), or a Chroma
+server (`chroma run`) for users who outgrow one process.
+
+A build's vectors are one collection: `passages` inside the build folder when embedded,
+`passages-<build id>` on a server. Everything else of a build (chunk store, BM25,
+manifest) stays in the local build folder either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+from chromadb.api import ClientAPI
+
+from assistant.errors import AssistantError
+
+COLLECTION = "passages"
+EMBEDDED = "embedded"
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """The plain values that choose the vector store (from the settings)."""
+
+    host: str | None = None
+    port: int = 8000
+    token: str | None = None
+    ssl: bool = False
+
+    @property
+    def location(self) -> str:
+        """`embedded`, or the server's URL (recorded in each build's manifest)."""
+        if not self.host:
+            return EMBEDDED
+        return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}"
+
+    def collection(self, build_key: str) -> str:
+        """The collection name for a build (`build_key`: the build's random id)."""
+        return COLLECTION if not self.host else f"{COLLECTION}-{build_key}"
+
+    def client(self, folder: Path) -> ClientAPI:
+        """A Chroma client for a build folder (embedded) or for the server."""
+        settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+        if not self.host:
+            return chromadb.PersistentClient(path=str(folder / "chroma"), settings=settings)
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
+        try:
+            return chromadb.HttpClient(host=self.host, port=self.port, ssl=self.ssl,
+                                       headers=headers, settings=settings)
+        except Exception as err:  # chromadb raises ValueError / httpx errors on connect
+            raise AssistantError(
+                f"Cannot reach the Chroma server at {self.location} ({err}); start it with "
+                f"`chroma run --path DIR --port {self.port}`, or unset ASSISTANT_CHROMA_HOST "
+                "to use the embedded store."
+            ) from err
+
+
+def build_key(build: Path) -> str:
+    """The random id in a build folder's name (`tmp-<key>` while written, `b-<time>-<key>`
+    when finished), so a build keeps its collection name when it is renamed."""
+    return build.name.rsplit("-", 1)[-1]

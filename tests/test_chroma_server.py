@@ -1,0 +1,165 @@
+"""Server mode against a real `chroma run` on loopback: ingest, reuse, prune, refuse, fail."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import chromadb
+import pytest
+
+from assistant.errors import AssistantError
+from assistant.index import load_chunks, open_index
+from assistant.manifest import Manifest, current_build
+from assistant.service import load_assistant
+from assistant.store import StoreConfig, build_key
+from ingest.pipeline import IngestReport, ingest
+from tests.conftest import CORPUS
+
+HOST = "127.0.0.1"
+QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (right now)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_heartbeat(port: int, proc: subprocess.Popen[bytes], limit: float = 60) -> None:
+    """Wait until the server answers, failing if it exits or takes longer than `limit` s."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"chroma run exited with {proc.returncode}"
+        try:
+            chromadb.HttpClient(host=HOST, port=port).heartbeat()
+            return
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(0.3)
+    pytest.fail(f"no Chroma heartbeat on port {port} after {limit} s")
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """`chroma run` on a free loopback port, once it answers."""
+    port = free_port()
+    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(folder), "--host", HOST,
+                             "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_heartbeat(port, proc)
+    except BaseException:
+        stop_server(proc)
+        raise
+    return proc, port
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate the server and wait for it."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreConfig]:
+    """A real Chroma server for this module."""
+    proc, port = start_server(tmp_path_factory.mktemp("chroma-server"))
+    yield StoreConfig(HOST, port)
+    stop_server(proc)
+
+
+def names(store: StoreConfig) -> set[str]:
+    """The collection names the server holds."""
+    return {c.name for c in store.client(Path()).list_collections()}
+
+
+def count(store: StoreConfig, build: Path) -> int:
+    """How many vectors the server holds for a build."""
+    name = Manifest.load(build).collection
+    return store.client(build).get_collection(name).count()
+
+
+def expected(build: Path) -> int:
+    """Passages plus their sentences, from the build's chunk store."""
+    return sum(1 + len(c.sentences) for c in load_chunks(build).values())
+
+
+def run(corpus: Path, index_dir: Path, e5, store: StoreConfig) -> IngestReport:
+    return ingest(corpus, index_dir, embedder="e5", embeddings=lambda: e5, store=store)
+
+
+def corpus_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(CORPUS, folder)
+    return folder
+
+
+def add_paragraph(corpus: Path, n: int) -> None:
+    """Append one paragraph to the English guideline."""
+    path = corpus / "riktlinjer-kreativa-stader.en.md"
+    text = f"\n\nThe network note number {n} concerns Lund and Visby. {{#server-note-{n}}}\n"
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_ingest_puts_vectors_on_the_server(tmp_path: Path, e5, server: StoreConfig):
+    index_dir = tmp_path / "index"
+    build = run(CORPUS, index_dir, e5, server).build
+    assert build is not None and build == current_build(index_dir)
+    manifest = Manifest.load(build)
+    assert manifest.store == f"http://{HOST}:{server.port}"
+    assert manifest.collection == f"passages-{build_key(build)}"
+    assert manifest.collection in names(server)
+    assert count(server, build) == expected(build) > manifest.chunk_count
+    assert not (build / "chroma").exists()
+    answer = load_assistant(index_dir, "e5", store=server).ask(QUESTION)
+    assert not answer.abstained and "Vart fjärde år" in answer.text
+    assert not (build / "chroma").exists()
+
+
+def test_changes_reembed_little_and_prune_server_collections(tmp_path: Path, e5,
+                                                             server: StoreConfig):
+    corpus, index_dir = corpus_copy(tmp_path), tmp_path / "index"
+    before = names(server)
+    first = run(corpus, index_dir, e5, server)
+    assert first.embedded == expected(first.build) and first.copied == 0
+    assert not run(corpus, index_dir, e5, server).changed
+    for n in range(3):
+        add_paragraph(corpus, n)
+        report = run(corpus, index_dir, e5, server)
+        assert report.changed and 0 < report.embedded <= 5
+        assert report.copied == expected(report.build) - report.embedded > 150
+        assert count(server, report.build) == expected(report.build)
+    kept = sorted((index_dir / "builds").glob("b-*"))
+    assert len(kept) == 2
+    assert names(server) - before == {Manifest.load(b).collection for b in kept}
+
+
+def test_mismatched_or_unreachable_store_says_how_to_fix(tmp_path: Path, e5,
+                                                         server: StoreConfig):
+    index_dir = tmp_path / "index"
+    run(CORPUS, index_dir, e5, server)
+    with pytest.raises(AssistantError, match="ASSISTANT_CHROMA_HOST"):
+        open_index(index_dir, "e5", e5, StoreConfig())
+    dead = StoreConfig(HOST, free_port())
+    with pytest.raises(AssistantError, match="chroma run"):
+        run(CORPUS, tmp_path / "other", e5, dead)
+
+
+def test_server_gone_after_ingest_says_how_to_start_it(tmp_path: Path, e5):
+    proc, port = start_server(tmp_path / "chroma")
+    try:
+        run(CORPUS, tmp_path / "index", e5, StoreConfig(HOST, port))
+    finally:
+        stop_server(proc)
+    with pytest.raises(AssistantError, match="chroma run"):
+        open_index(tmp_path / "index", "e5", e5, StoreConfig(HOST, port))
