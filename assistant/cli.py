@@ -69,14 +69,24 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _source_lines(report: IngestReport, settings: Settings) -> list[str]:
+    """Each referenced document without a usable copy, or one line when there is no sources
+    folder at all."""
+    folder = settings.sources_dir
+    if report.sources and (folder is None or not folder.is_dir()):
+        return [f"  {len(report.sources)} referenced documents are not indexed: no sources "
+                f"folder at {folder}; set ASSISTANT_SOURCES_DIR (see the README)."]
+    return [f"  {s.source.id}: {s.state}, {s.message}" for s in report.sources
+            if s.state != "found"]
+
+
 def ingest_lines(report: IngestReport, settings: Settings) -> list[str]:
     """Per document what happened (or would), each missing source with where to get it,
     and a summary line."""
     would = "would be " if report.dry_run else ""
     lines = [f"  {c.doc_id}: {would if c.state != 'unchanged' else ''}{c.state} "
              f"({c.chunks} passages)" for c in report.changes]
-    lines += [f"  {s.source.id}: {s.state}, {s.message}" for s in report.sources
-              if s.state != "found"]
+    lines += _source_lines(report, settings)
     if report.dry_run:
         verb = ("Dry run, nothing written:" if report.changed
                 else "Dry run: the index is up to date;")

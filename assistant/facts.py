@@ -182,6 +182,15 @@ _EVIDENCE = {
     for name, pattern in (("cost", _COST), ("contact", _CONTACT), ("upcoming", _UPCOMING),
                           ("form", _FORM), ("consequence", _CONSEQUENCE))
 }
+# "How much money…", "hur många kronor…", "what minimum income…" ask for a sum of money: only
+# a passage that states one (a number with a currency) answers them.
+_MONEY_ASKED = re.compile(
+    r"\b(?:how\s+much\s+money|hur\s+många\s+kronor|hur\s+mycket\s+pengar|"
+    r"minimum\s+(?:\w+\s+)?(?:income|wage|salary|pay)|minimi\w*(?:inkomst|lön)\w*)\b",
+    re.IGNORECASE)
+_MONEY_GIVEN = re.compile(
+    r"\d[\d\s.,]*\s*(?:kronor|kr|sek|euros?|eur|dollars?|usd)\b|(?:\$|€|£|US\$)\s*\d",
+    re.IGNORECASE)
 _COUNT = re.compile(r"\b(?:hur\s+många|how\s+many|hur\s+mycket|how\s+much|antal\w*|"
                     r"number\s+of)\b", re.IGNORECASE)
 
@@ -190,6 +199,7 @@ def asked_for(question: str) -> set[str]:
     """The kinds of fact a question asks for that need specific evidence."""
     kinds = {name for name, pattern in _ASKS.items() if pattern.search(question)}
     kinds |= {"count"} if _COUNT.search(question) else set()
+    kinds |= {"money"} if _MONEY_ASKED.search(question) else set()
     return kinds | ({"date"} if _DATE_ASKED.search(question) else set())
 
 
@@ -197,4 +207,5 @@ def evidence(passage: str) -> set[str]:
     """The kinds of specific fact a passage states."""
     kinds = {name for name, pattern in _EVIDENCE.items() if pattern.search(passage)}
     kinds |= {"count"} if numbers(passage) else set()
+    kinds |= {"money"} if _MONEY_GIVEN.search(passage) else set()
     return kinds | ({"date"} if _DATE_GIVEN.search(passage) else set())

@@ -103,8 +103,10 @@ class SearchIndex:
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
-        """Every word of the corpus, lower-cased."""
-        return frozenset(w for c in self.chunks.values() for w in words(c.text))
+        """Every word of the guideline (not of the referenced instruments), lower-cased: the
+        names a question may bring as context ("När ska Östersund rapportera?")."""
+        return frozenset(w for c in self.chunks.values() if c.authority == 1
+                         for w in words(c.text))
 
     @cached_property
     def corpus_terms(self) -> dict[str, frozenset[str]]:

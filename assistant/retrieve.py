@@ -24,6 +24,7 @@ Ranking = list[tuple[str, float]]
 RRF_K = 60
 SENTENCE_FANOUT = 8  # vectors fetched per passage wanted: each passage has a few sentences
 MIN_VECTORS = 400
+SENTENCE_WEIGHT = 0.5  # a passage's score: this share from its best sentence, the rest its own
 
 
 def rrf(rankings: Iterable[list[str]], k: int = RRF_K,
@@ -95,7 +96,8 @@ def dense_search(index: SearchIndex, query: str, k: int, source: str | None = No
             best[parent] = max(best.get(parent, -1.0), similarity)
         elif doc.id:
             whole[doc.id] = similarity
-    scores = {cid: (whole.get(cid, s) + best.get(cid, whole.get(cid, s))) / 2
+    scores = {cid: (1 - SENTENCE_WEIGHT) * whole.get(cid, s)
+              + SENTENCE_WEIGHT * best.get(cid, whole.get(cid, s))
               for cid, s in (best | whole).items()}
     ranking = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     return Dense(ranking, best | whole)  # a passage's own cosine, else its best sentence's
@@ -126,8 +128,9 @@ class HybridRetriever(BaseRetriever):
     depth: int = 40
     lexical_weight: float = 0.3  # relative to dense search's 1.0 in the fusion
     per_list: int = 2  # bullets of one list before other passages get a turn
-    named_weight: float = 1.0  # a search within the documents the question names
+    named_weight: float = 3.0  # a search within the documents the question names
     background_weight: float = 0.6  # referenced instruments the question does not name
+    preamble_weight: float = 0.6  # an instrument's recitals, which state no provision
 
     def hits(self, query: str, language: str | None = None, k: int | None = None,
              source: str | None = None) -> list[Hit]:
@@ -164,7 +167,9 @@ class HybridRetriever(BaseRetriever):
         def weight(key: str) -> float:
             chunk = self.index.groups[key][0]
             background = chunk.authority > 1 and chunk.doc_id not in named
-            return self.background_weight if background else 1.0
+            recital = chunk.label.endswith(", Preamble")
+            return ((self.background_weight if background else 1.0)
+                    * (self.preamble_weight if recital else 1.0))
 
         scored = [(key, score * weight(key)) for key, score in ranking]
         return sorted(scored, key=lambda kv: (-kv[1], kv[0]))

@@ -52,11 +52,14 @@ def language_match(text: str, language: str, foreign: Collection[str] = ()) -> f
     the wanted language, judged sentence by sentence. `foreign`: quotes of sources that
     exist only in another language (an English convention in a Swedish answer), which are
     shown as they are and not counted."""
-    plain = _BRACKETS.sub(" ", MARKER.sub(" ", _MARKUP.sub("", text)))
+    def plain(part: str) -> str:
+        return _BRACKETS.sub(" ", MARKER.sub(" ", _MARKUP.sub("", part)))
+
+    quotes = [" ".join(plain(q).split()) for q in foreign]
     votes = {"sv": 0, "en": 0}
-    for line in plain.splitlines():
+    for line in plain(text).splitlines():
         for sentence in split_sentences(line):
-            if any(sentence.strip(" -") in quote for quote in foreign):
+            if any(" ".join(sentence.strip(" -").split()) in quote for quote in quotes):
                 continue
             votes[sv_or_en(sentence)] += len(sentence)
     if not any(votes.values()):

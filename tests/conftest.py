@@ -16,6 +16,7 @@ from ingest.pipeline import ingest
 
 CORPUS = REPO_ROOT / "corpus"
 SEED = REPO_ROOT.parent / "shared" / "seed" / "riktlinjer-unescos-kreativa-stader-i-sverige.txt"
+SHARED_SOURCES = REPO_ROOT.parent / "shared" / "corpus"  # the referenced instruments (issue 6)
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +31,20 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, e5) -> Path:
     folder = tmp_path_factory.mktemp("data")
     ingest(CORPUS, folder / "index", embedder="e5", embeddings=lambda: e5)
     return folder
+
+
+@pytest.fixture(scope="session")
+def full_index_dir(tmp_path_factory: pytest.TempPathFactory, e5) -> Path:
+    """An index of the guideline and the three instruments in ../shared/corpus."""
+    folder = tmp_path_factory.mktemp("full") / "index"
+    ingest(CORPUS, folder, embedder="e5", embeddings=lambda: e5, sources_dir=SHARED_SOURCES)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def full_assistant(full_index_dir: Path) -> Assistant:
+    """The assistant over the guideline and the referenced instruments."""
+    return load_assistant(full_index_dir, "e5")
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,14 @@ import pytest
 from assistant.service import Assistant
 from assistant.support import SupportChecker
 from evals.__main__ import main
-from evals.cases import load_cases
+from evals.cases import CASES_FILE, load_cases
 from evals.run import CaseResult, evaluate, gate, summarise
 from evals.systems import NaiveRAG, Pipeline
 from ingest.loaders import load_corpus
-from tests.conftest import CORPUS
+from ingest.pipeline import load_documents
+from tests.conftest import CORPUS, SHARED_SOURCES
+
+CONVENTIONS = CASES_FILE.parent / "conventions.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +36,35 @@ def test_the_gate_holds_on_the_whole_evaluation_set(results: list[CaseResult]):
     summary = summarise(results)
     failures = gate(summary, results)
     assert not failures, "\n".join(failures)
+
+
+@pytest.fixture(scope="module")
+def all_documents() -> dict[str, str]:
+    documents, _ = load_documents(CORPUS, SHARED_SOURCES, fetching=False)
+    return {d.doc_id: d.text for d in documents}
+
+
+def test_the_gate_holds_with_the_referenced_instruments_indexed(full_assistant: Assistant, e5,
+                                                                 all_documents):
+    results = evaluate(Pipeline(full_assistant), load_cases(), SupportChecker(e5), all_documents)
+    failures = gate(summarise(results), results)
+    assert not failures, "\n".join(failures)
+
+
+def test_convention_cases_hold_what_is_reached(full_assistant: Assistant, e5, all_documents):
+    """The 36 cases about the instruments: citations, faithfulness and language meet the
+    gate; recall, key facts and abstention do not yet (see the README), so they are held at
+    the measured level to catch regressions."""
+    results = evaluate(Pipeline(full_assistant), load_cases(CONVENTIONS), SupportChecker(e5),
+                       all_documents)
+    summary = summarise(results)
+    failures = gate(summary, results)
+    assert not [f for f in failures if f.split()[0] in (
+        "citation_validity", "faithfulness", "language_match")], failures
+    recall = {pair: row["recall@5"] for pair, row in summary["retrieval"].items()}
+    assert recall["en->en"] >= 0.9 and recall["sv->en"] >= 0.7, recall
+    assert summary["key_fact_recall"] >= 0.65 and summary["correct_abstention"] >= 0.8
+    assert summary["false_refusals"] <= 0.1
 
 
 def test_failures_name_the_cases_and_the_shortfall(results: list[CaseResult]):

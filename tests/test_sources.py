@@ -20,9 +20,9 @@ from assistant.service import Assistant, load_assistant
 from ingest.legal import parse_legal
 from ingest.pipeline import ingest
 from ingest.sources import Source, fetch, load_manifest
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, SHARED_SOURCES
 
-SHARED = CORPUS.parent.parent / "shared" / "corpus"
+SHARED = SHARED_SOURCES
 MINI = """Convention on Examples
 Paris, 1 January 2001
 The General Conference,
@@ -185,28 +185,22 @@ def _manifest(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def full(tmp_path_factory: pytest.TempPathFactory, e5) -> Assistant:
-    """The guideline with the three instruments of ../shared/corpus."""
-    index_dir = tmp_path_factory.mktemp("full") / "index"
-    ingest(CORPUS, index_dir, embedder="e5", embeddings=lambda: e5, sources_dir=SHARED)
-    return load_assistant(index_dir, "e5")
-
-
 @pytest.mark.parametrize(("question", "label"), [
     ("How often do Parties to the 2005 Convention report to UNESCO?", "2005 Convention, Article 9"),
     ("What does the 1980 Recommendation say about the freedom of artists to establish trade "
      "unions?", "1980 Recommendation, III.4"),
 ])
-def test_instruments_are_answered_with_article_citations(full: Assistant, question, label):
-    answer = full.ask(question, "en")
+def test_instruments_are_answered_with_article_citations(full_assistant: Assistant, question,
+                                                        label):
+    answer = full_assistant.ask(question, "en")
     assert not answer.abstained
     assert any(c.label.startswith(label) for c in answer.citations), answer.citations
     assert answer.text.startswith("According to the " + label.split(",")[0])
 
 
-def test_the_guideline_leads_and_instruments_follow_as_background(full: Assistant):
-    answer = full.ask("Vilka dokument är relevanta för de kreativa städernas arbete?", "sv")
+def test_the_guideline_leads_and_instruments_follow_as_background(full_assistant: Assistant):
+    question = "Vilka dokument är relevanta för de kreativa städernas arbete?"
+    answer = full_assistant.ask(question, "sv")
     assert answer.text.startswith("Enligt riktlinjerna:")
     assert not answer.citations[0].label, "the guideline's own passage comes first"
 
