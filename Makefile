@@ -6,6 +6,11 @@ BIN := $(VENV)/bin
 # The CPU build of torch (pip finds it on this machine's disk); override for other machines.
 TORCH ?= torch==2.13.0
 
+# The referenced instruments (issue 6): ../shared/corpus when it exists, unless
+# ASSISTANT_SOURCES_DIR is set; `make run SOURCES=` leaves them out.
+SOURCES ?= $(wildcard ../shared/corpus)
+WITH_SOURCES = $(if $(SOURCES),ASSISTANT_SOURCES_DIR="$${ASSISTANT_SOURCES_DIR:-$(abspath $(SOURCES))}")
+
 .PHONY: run test lint ingest eval clean
 
 $(BIN)/python:
@@ -26,15 +31,15 @@ $(VENV)/.installed-eval: pyproject.toml $(VENV)/.installed-run
 	touch $@
 
 ingest: $(VENV)/.installed-run
-	$(BIN)/assistant ingest
+	$(WITH_SOURCES) $(BIN)/assistant ingest
 
 # The evaluation set through our pipeline and the naive baseline: a table, and
 # evals/report/latest.json + latest.html. Exits 1 when the gate fails.
 eval: ingest $(VENV)/.installed-eval
-	$(BIN)/python -m evals
+	$(WITH_SOURCES) $(BIN)/python -m evals
 
 run: ingest
-	$(BIN)/python app.py
+	$(WITH_SOURCES) $(BIN)/python app.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -76,7 +76,8 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive") -> 
     with gr.Blocks(title="Unescos kreativa städer i Sverige — assistent") as demo:
         gr.Markdown("## Riktlinjer för Unescos kreativa städer i Sverige · "
                     "Guidelines for UNESCO Creative Cities in Sweden\nAsk in Swedish or "
-                    "English; every answer cites the guideline passage it comes from.")
+                    "English; every answer cites the passage it comes from: the guideline "
+                    "first, then the conventions it refers to.")
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(elem_id="chat", label="Chat", height=460)

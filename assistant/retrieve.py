@@ -79,14 +79,24 @@ def _where(source: str | None, documents: Sequence[str]) -> dict[str, Any] | Non
     return clauses[0] if clauses else None
 
 
-def dense_search(index: SearchIndex, query: str, k: int, source: str | None = None,
-                 documents: Sequence[str] = ()) -> Dense:
+def embed_query(index: SearchIndex, query: str) -> list[float]:
+    """The query's vector, from the embedder that built the index."""
+    embeddings = index.store.embeddings
+    if embeddings is None:
+        raise ValueError("the vector store has no embedder")
+    return embeddings.embed_query(query)
+
+
+def dense_search(index: SearchIndex, query: str | list[float], k: int,
+                 source: str | None = None, documents: Sequence[str] = ()) -> Dense:
     """Nearest passages by embedding: each scored by the mean of its own cosine and its best
     sentence's (only passages in the `source` language, or of the given `documents`, when
     those are given)."""
     where = _where(source, documents)
     wanted = min(index.vector_count, max(SENTENCE_FANOUT * k, MIN_VECTORS))
-    found = index.store.similarity_search_with_score(query, k=wanted, filter=where)
+    vector = query if isinstance(query, list) else embed_query(index, query)
+    found = index.store.similarity_search_by_vector_with_relevance_scores(
+        vector, k=wanted, filter=where)
     whole: dict[str, float] = {}
     best: dict[str, float] = {}
     for doc, distance in found:
@@ -141,12 +151,13 @@ class HybridRetriever(BaseRetriever):
         """
         language = language or self.language
         depth = max(self.depth, 4 * (k or self.k))
-        dense = dense_search(self.index, query, depth, source)
+        vector = embed_query(self.index, query)  # once, for both dense searches
+        dense = dense_search(self.index, vector, depth, source)
         same = source in (None, language)
         lexical = bm25_search(self.index, query, language, depth) if same else []
         references = bm25_search(self.index, query, language, depth, REFERENCES) if same else []
         named = self.index.mentioned(query)  # "enligt 2005 års konvention": search it alone
-        within = dense_search(self.index, query, depth, source, named) if named else Dense([], {})
+        within = dense_search(self.index, vector, depth, source, named) if named else Dense([], {})
         rankings = (lexical, references, dense.ranking, within.ranking)
         lists = [collapse(r, self.index.key_of) for r in rankings]
         weights = [self.lexical_weight, self.lexical_weight, 1.0, self.named_weight]
