@@ -155,8 +155,9 @@ def extractive(question: str, language: Language, hits: list[Hit], limits: Thres
                known: Collection[str] = (),
                named: Collection[str] = ()) -> tuple[str, list[Citation]]:
     """Compose the answer text and its citations; no citations means abstain. `known`:
-    the words of the whole corpus (names it mentions anywhere). The guideline's passages
-    lead; a referenced instrument follows under a header that names it."""
+    the words of the guideline (names it mentions anywhere); `named`: the instruments the
+    question names. The guideline's passages lead; a referenced instrument follows under
+    a header that names it."""
     chosen = supporting_hits(question, language, hits, limits, known, named)
     if not chosen:
         return ABSTAIN[language], []

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import chromadb
 import pytest
 
 from assistant.errors import AssistantError
@@ -18,64 +13,19 @@ from assistant.index import load_chunks, open_index
 from assistant.manifest import Manifest, current_build
 from assistant.service import load_assistant
 from assistant.store import StoreConfig, build_key
+from evals.scale import chroma_server, free_port
 from ingest.pipeline import IngestReport, ingest
 from tests.conftest import CORPUS
 
 HOST = "127.0.0.1"
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (right now)."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_heartbeat(port: int, proc: subprocess.Popen[bytes], limit: float = 60) -> None:
-    """Wait until the server answers, failing if it exits or takes longer than `limit` s."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"chroma run exited with {proc.returncode}"
-        try:
-            chromadb.HttpClient(host=HOST, port=port).heartbeat()
-            return
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(0.3)
-    pytest.fail(f"no Chroma heartbeat on port {port} after {limit} s")
-
-
-def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """`chroma run` on a free loopback port, once it answers."""
-    port = free_port()
-    proc = subprocess.Popen([str(CHROMA), "run", "--path", str(folder), "--host", HOST,
-                             "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_heartbeat(port, proc)
-    except BaseException:
-        stop_server(proc)
-        raise
-    return proc, port
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate the server and wait for it."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreConfig]:
     """A real Chroma server for this module."""
-    proc, port = start_server(tmp_path_factory.mktemp("chroma-server"))
-    yield StoreConfig(HOST, port)
-    stop_server(proc)
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as (store, _):
+        yield store
 
 
 def names(store: StoreConfig) -> set[str]:
@@ -156,10 +106,7 @@ def test_mismatched_or_unreachable_store_says_how_to_fix(tmp_path: Path, e5,
 
 
 def test_server_gone_after_ingest_says_how_to_start_it(tmp_path: Path, e5):
-    proc, port = start_server(tmp_path / "chroma")
-    try:
-        run(CORPUS, tmp_path / "index", e5, StoreConfig(HOST, port))
-    finally:
-        stop_server(proc)
+    with chroma_server(tmp_path) as (store, _):
+        run(CORPUS, tmp_path / "index", e5, store)
     with pytest.raises(AssistantError, match="chroma run"):
-        open_index(tmp_path / "index", "e5", e5, StoreConfig(HOST, port))
+        open_index(tmp_path / "index", "e5", e5, store)
