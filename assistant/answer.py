@@ -53,7 +53,7 @@ def _answers(verdict: Support, hit: Hit, limits: Thresholds, named: Collection[s
     """A referenced instrument the question does not name must be close in both words and
     meaning: the guideline is what the assistant is about."""
     chunk = hit.chunk
-    if not verdict.supported or chunk.authority == 1 or chunk.doc_id in named:
+    if not verdict.supported or chunk.is_guideline or chunk.doc_id in named:
         return verdict.supported
     return verdict.coverage >= limits.coverage and verdict.dense >= limits.dense_alone
 
@@ -75,11 +75,6 @@ def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thres
 def document_name(chunk: Chunk) -> str:
     """How answers name a referenced instrument ("2005 Convention"): its label's first part."""
     return chunk.label.split(", ", 1)[0] if chunk.label else chunk.title
-
-
-def is_guideline(chunk: Chunk) -> bool:
-    """Whether a passage is the guideline's own text (not a referenced instrument)."""
-    return not chunk.label
 
 
 def citation(n: int, hit: Hit) -> Citation:
@@ -137,7 +132,7 @@ def by_document(chosen: list[Hit]) -> list[list[Hit]]:
     closest first within a document."""
     groups: dict[str, list[Hit]] = {}
     for hit in sorted(chosen, key=lambda h: h.chunk.authority):
-        groups.setdefault(hit.chunk.doc_id if hit.chunk.label else "", []).append(hit)
+        groups.setdefault("" if hit.chunk.is_guideline else hit.chunk.doc_id, []).append(hit)
     return list(groups.values())
 
 
@@ -145,7 +140,7 @@ def header(group: list[Hit], language: Language, first: bool) -> str:
     """The line that names who says what: the guideline, or a referenced instrument (as
     background when the guideline has spoken first)."""
     chunk = group[0].chunk
-    if is_guideline(chunk):
+    if chunk.is_guideline:
         return INTRO[language]
     template = ACCORDING if first else BACKGROUND
     return template[language].format(name=document_name(chunk), title=chunk.title)

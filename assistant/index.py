@@ -105,7 +105,7 @@ class SearchIndex:
     def vocabulary(self) -> frozenset[str]:
         """Every word of the guideline (not of the referenced instruments), lower-cased: the
         names a question may bring as context ("När ska Östersund rapportera?")."""
-        return frozenset(w for c in self.chunks.values() if c.authority == 1
+        return frozenset(w for c in self.chunks.values() if c.is_guideline
                          for w in words(c.text))
 
     @cached_property

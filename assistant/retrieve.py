@@ -177,7 +177,7 @@ class HybridRetriever(BaseRetriever):
         `background_weight` of its score, so the guideline's own passages lead."""
         def weight(key: str) -> float:
             chunk = self.index.groups[key][0]
-            background = chunk.authority > 1 and chunk.doc_id not in named
+            background = not chunk.is_guideline and chunk.doc_id not in named
             recital = chunk.label.endswith(", Preamble")
             return ((self.background_weight if background else 1.0)
                     * (self.preamble_weight if recital else 1.0))

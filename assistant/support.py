@@ -124,11 +124,11 @@ def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds(
     cov = coverage(text, language, passage)
     # An instrument says nothing about the guideline's world: only the asker's country is
     # context there ("Måste Sverige utse en kontaktpunkt enligt 2005 års konvention?").
-    context = known if hit.chunk.authority == 1 else _ASKERS_COUNTRY
+    context = known if hit.chunk.is_guideline else _ASKERS_COUNTRY
     absent = tuple(n for n in missing(text, passage, spelled=False)
                    if n.isdigit() or n not in context)
     # An instrument's headings and label ("Article 18") are not evidence of a number.
-    stated = hit.chunk.source_text if hit.chunk.label else passage
+    stated = passage if hit.chunk.is_guideline else hit.chunk.source_text
     unmet = tuple(sorted(facts.asked_for(text) - facts.evidence(stated)))
     lexical = cov >= limits.coverage and hit.dense >= limits.dense
     foreign = hit.chunk.language != language and hit.original is None

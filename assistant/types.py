@@ -74,6 +74,12 @@ class Chunk:
     authority: int = 1
 
     @property
+    def is_guideline(self) -> bool:
+        """Whether this is the guideline's own text, not a referenced instrument (which
+        ranks lower in the authority order and carries a citation label)."""
+        return self.authority == 1
+
+    @property
     def passage_key(self) -> str:
         """Key shared by a passage and its translations."""
         return f"{self.family}#{self.block_id}"

@@ -77,7 +77,7 @@ def plan_manifest(documents: list[Document], chunks: list[Chunk], embedder: str,
     records = {d.doc_id: document_record(d, chunks, embedder) for d in documents}
     languages: dict[str, list[str]] = {}  # one BM25 index each: per language, and apart
     for chunk in chunks:                   # for the referenced instruments ("en-ref")
-        pool = chunk.language if chunk.authority == 1 else chunk.language + REFERENCES
+        pool = chunk.language if chunk.is_guideline else chunk.language + REFERENCES
         languages.setdefault(pool, []).append(chunk.chunk_id)
     hashes = sorted(r["hash"] for r in records.values())
     corpus = hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]

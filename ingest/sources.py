@@ -84,7 +84,7 @@ def _lines(path: Path) -> list[Line]:
     if path.suffix.lower() == ".pdf":
         from ingest.pdf import pdf_paragraphs
 
-        return [(page, text) for page, text in pdf_paragraphs(path)]
+        return list(pdf_paragraphs(path))
     return [(None, line) for line in read_text(path).split("\n")]
 
 
