@@ -11,7 +11,7 @@ TORCH ?= torch==2.13.0
 SOURCES ?= $(wildcard ../shared/corpus)
 WITH_SOURCES = $(if $(SOURCES),ASSISTANT_SOURCES_DIR="$${ASSISTANT_SOURCES_DIR:-$(abspath $(SOURCES))}")
 
-.PHONY: run test lint ingest eval clean
+.PHONY: run test lint ingest eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ ingest: $(VENV)/.installed-run
 # evals/report/latest.json + latest.html. Exits 1 when the gate fails.
 eval: ingest $(VENV)/.installed-eval
 	$(WITH_SOURCES) $(BIN)/python -m evals
+
+# Speed and quality beside the naive baseline (bench/latest.json, bench/latest.md), then
+# 20 users asking 500 questions through the app (bench/load.json). Not part of `make test`.
+bench: $(VENV)/.installed-eval
+	$(WITH_SOURCES) $(BIN)/python -m evals.bench
+	$(WITH_SOURCES) $(BIN)/python -m evals.load
 
 run: ingest
 	$(WITH_SOURCES) $(BIN)/python app.py

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import sys
 from collections.abc import Iterator
@@ -10,8 +9,9 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.audit import AuditLog, open_audit
 from assistant.errors import AssistantError
-from assistant.format import chat_markdown, sources_markdown
+from assistant.format import chat_markdown, inert, plain, sources_markdown
 from assistant.generate import Turn
 from assistant.llm import configured_backends
 from assistant.service import Assistant, load_assistant
@@ -37,6 +37,8 @@ DRAFTING = "Writing, then checking every sentence against the sources…"
 FAILED = ("Something went wrong while answering; please try again. If it keeps happening, "
           "run `assistant ask` in a terminal to see the error.")
 Message = dict[str, Any]
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+LOGIN_MESSAGE = "Logga in / Log in: Unescos kreativa städer i Sverige"
 
 
 Update = tuple[list[Message], str, str]  # chat history, sources panel, question box
@@ -44,24 +46,26 @@ Update = tuple[list[Message], str, str]  # chat history, sources panel, question
 
 def turns(history: list[Message]) -> list[Turn]:
     """(question, answer) pairs of the chat so far, for follow-up questions."""
-    asked = [html.unescape(str(m["content"])) for m in history if m["role"] == "user"]
+    asked = [plain(str(m["content"])) for m in history if m["role"] == "user"]
     replies = [str(m["content"]) for m in history if m["role"] == "assistant"]
     return list(zip(asked, replies, strict=False))
 
 
-def respond(assistant: Assistant, question: str, history: list[Message], lang: str
-            ) -> Iterator[Update]:
+def respond(assistant: Assistant, question: str, history: list[Message], lang: str,
+            audit: AuditLog | None = None) -> Iterator[Update]:
     """Answer one chat turn, showing the draft while a language model writes it, then the
     checked answer: (new history, sources panel, question box)."""
-    shown = [*history, {"role": "user", "content": html.escape(question)}]
+    shown = [*history, {"role": "user", "content": inert(question)}]
     draft = ""
     try:
         for event in assistant.stream(question, lang, history=turns(history)):
             if isinstance(event, str):
                 draft += event
-                content = f"_{DRAFTING}_\n\n{html.escape(draft, quote=False)}"
+                content = f"_{DRAFTING}_\n\n{inert(draft)}"
                 yield [*shown, {"role": "assistant", "content": content}], "", ""
             else:
+                if audit is not None:
+                    audit.record(event, "app")
                 reply = {"role": "assistant", "content": chat_markdown(event)}
                 yield [*shown, reply], sources_markdown(event), ""
     except AssistantError as err:
@@ -71,7 +75,8 @@ def respond(assistant: Assistant, question: str, history: list[Message], lang: s
         yield [*shown, {"role": "assistant", "content": FAILED}], "", question
 
 
-def build_app(assistants: dict[str, Assistant], default: str = "extractive") -> gr.Blocks:
+def build_app(assistants: dict[str, Assistant], default: str = "extractive",
+              audit: AuditLog | None = None) -> gr.Blocks:
     """The Gradio page: chat, language and backend choice, examples, sources panel."""
     with gr.Blocks(title="Unescos kreativa städer i Sverige — assistent") as demo:
         gr.Markdown("## Riktlinjer för Unescos kreativa städer i Sverige · "
@@ -95,7 +100,7 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive") -> 
 
         def handler(q: str, h: list[Message], lang_value: str, backend_value: str
                     ) -> Iterator[Update]:
-            yield from respond(assistants[backend_value], q, h, lang_value)
+            yield from respond(assistants[backend_value], q, h, lang_value, audit)
 
         gr.on([question.submit, ask.click], handler, [question, chat, lang, backend],
               [chat, sources, question], api_name="ask")
@@ -120,14 +125,19 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO)
     try:
         settings = load_settings()
+        login = settings.login()
         assistants = load_backends(settings)
     except AssistantError as err:
         print(f"assistant: {err}", file=sys.stderr)
         return 2
-    demo = build_app(assistants, settings.backend)
-    demo.queue(default_concurrency_limit=1).launch(
-        server_name=settings.host, server_port=settings.port, show_error=False
-    )
+    if login is None and settings.host not in LOOPBACK:
+        log.warning("the app listens on %s without a login; set ASSISTANT_USERNAME and "
+                    "ASSISTANT_PASSWORD for a shared deployment", settings.host)
+    demo = build_app(assistants, settings.backend, open_audit(settings.audit_path))
+    demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
+    demo.launch(server_name=settings.host, server_port=settings.port, show_error=False,
+                auth=login, auth_message=LOGIN_MESSAGE,
+                max_file_size=0)  # the app takes no files: Gradio's upload route refuses all
     return 0
 
 

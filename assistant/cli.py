@@ -1,15 +1,21 @@
-"""Command line: `assistant ingest` and `assistant ask` (the contract the tests rely on)."""
+"""Command line: `assistant ingest`, `ask`, `obligations` and `calendar`."""
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from datetime import date
 from typing import TYPE_CHECKING, NoReturn
 
+from assistant.audit import open_audit
 from assistant.errors import AssistantError
-from assistant.format import to_json, to_text
+from assistant.format import calendar_text, register_text, to_json, to_text
+from assistant.obligations import DESIGNATED, by_actor, due, load_register, to_csv
 from assistant.settings import BACKENDS, LANG_CHOICES, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -46,6 +52,20 @@ def build_parser() -> Parser:
     ask.add_argument("--lang", choices=LANG_CHOICES, default="auto")
     ask.add_argument("--backend", choices=BACKENDS, default=None)
     ask.add_argument("-k", type=int, default=None, help="Passages to retrieve (1-20).")
+    register = sub.add_parser("obligations", help="Every 'ska' clause of the guideline: who "
+                              "must do what, when, to whom, with its citation.")
+    register.add_argument("--actor", help="Only this actor: 'creative cities' or "
+                          "'Svenska Unescorådet'.")
+    output = register.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="Print the rows as JSON.")
+    output.add_argument("--csv", action="store_true", help="Print the rows as CSV.")
+    calendar = sub.add_parser("calendar", help="What a creative city must report in a year.")
+    city = calendar.add_mutually_exclusive_group(required=True)
+    city.add_argument("--city", choices=sorted(DESIGNATED), help="A Swedish creative city.")
+    city.add_argument("--designated", type=int, help="The city's designation year.")
+    calendar.add_argument("--year", type=int, default=date.today().year,
+                          help="The year to plan (default: this year).")
+    calendar.add_argument("--json", action="store_true", help="Print the reports as JSON.")
     return parser
 
 
@@ -87,6 +107,8 @@ def ingest_lines(report: IngestReport, settings: Settings) -> list[str]:
     lines = [f"  {c.doc_id}: {would if c.state != 'unchanged' else ''}{c.state} "
              f"({c.chunks} passages)" for c in report.changes]
     lines += _source_lines(report, settings)
+    lines += [f"  {f.doc_id}: passage {f.block_id} is not indexed: it addresses an AI model "
+              f"(\"{f.excerpt}…\"); review {f.path or 'that document'}." for f in report.flagged]
     if report.dry_run:
         verb = ("Dry run, nothing written:" if report.changed
                 else "Dry run: the index is up to date;")
@@ -108,6 +130,8 @@ def questions(arg: str) -> Iterator[str]:
     if arg != "-":
         yield arg
         return
+    if isinstance(sys.stdin, io.TextIOWrapper):  # bad bytes reach clean_question, which
+        sys.stdin.reconfigure(errors="surrogateescape")  # reports that line, not a crash
     for line in sys.stdin:
         if line.strip():
             yield line
@@ -125,8 +149,11 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     backend = args.backend or settings.backend
     assistant = load_assistant(settings.index_dir, settings.embedder, backend, k,
                                settings.llm_config(backend))
+    audit = open_audit(settings.audit_path)
     for question in questions(args.question):
-        _answer_one(assistant, question, args)
+        answer = _answer_one(assistant, question, args)
+        if answer is not None and audit is not None:
+            audit.record(answer, "cli")
     return 0
 
 
@@ -144,7 +171,9 @@ def _streamed(assistant: Assistant, question: str, lang: str) -> Answer:
     raise AssistantError("The answer stream ended without an answer; please try again.")
 
 
-def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace) -> None:
+def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace
+                ) -> Answer | None:
+    """Print the answer to one question (or, in a batch, its error) and return it."""
     try:
         if args.json or assistant.model is None:
             answer = assistant.ask(question, args.lang)
@@ -154,19 +183,51 @@ def _answer_one(assistant: Assistant, question: str, args: argparse.Namespace) -
         if args.question != "-":
             raise
         # In a batch, one bad line is reported in place and the rest are still answered.
-        error = {"question": question.strip(), "error": str(err)}
+        error = {"question": _readable(question.strip()), "error": str(err)}
         print(json.dumps(error, ensure_ascii=False) if args.json else f"assistant: {err}",
               flush=True)
-        return
+        return None
     if args.json:
         print(json.dumps(to_json(answer), ensure_ascii=False), flush=True)
     else:
         print(to_text(answer) + "\n", flush=True)
+    return answer
+
+
+def _readable(text: str) -> str:
+    """Text with undecodable stdin bytes shown as U+FFFD, so the output stays UTF-8."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def run_obligations(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the obligations register, optionally for one actor, as text, JSON or CSV."""
+    rows = by_actor(load_register(settings.index_dir), args.actor)
+    if args.json:
+        print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
+    elif args.csv:
+        print(to_csv(rows), end="")
+    else:
+        print("\n\n".join(register_text(r) for r in rows))
+    return 0
+
+
+def run_calendar(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the reports a city owes in a year, with the citation of each."""
+    designated = DESIGNATED[args.city] if args.city else args.designated
+    owed = due(load_register(settings.index_dir), designated, args.year)
+    if args.json:
+        print(json.dumps([asdict(d) for d in owed], ensure_ascii=False, indent=1))
+    else:
+        print(calendar_text(args.city or f"A city designated in {designated}", designated,
+                            args.year, owed))
+    return 0
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "ingest": run_ingest,
     "ask": run_ask,
+    "obligations": run_obligations,
+    "calendar": run_calendar,
 }
 
 
@@ -178,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     except AssistantError as err:
         print(f"assistant: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `assistant obligations | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

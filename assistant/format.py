@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import asdict
 from typing import Any
 
-from assistant.types import Answer, Citation
+from assistant.obligations import FOUR_YEARLY, Due, next_four_yearly
+from assistant.types import Answer, Citation, Obligation
 
 SOURCES = {"sv": "Källor", "en": "Sources"}
 ORIGINAL = {"sv": "Original (svenska)", "en": "Swedish original"}
 DROPPED = {"sv": "{n} meningar som källorna inte stöder togs bort",
            "en": "{n} sentences the sources do not support were removed"}
+LINK_SYNTAX = re.compile(r"([\[\]\\])")  # brackets make links and images; backslash escapes
+
+
+def inert(text: str) -> str:
+    """Text shown as written in Markdown: HTML escaped, and no link or image syntax, so
+    a question or a passage can never run a script or make the browser fetch a URL."""
+    return LINK_SYNTAX.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def plain(shown: str) -> str:
+    """The text that `inert` was given."""
+    return html.unescape(re.sub(r"\\([\[\]\\])", r"\1", shown))
+
+
 STRUCK = {"sv": "Struket – källorna stöder inte detta:",
           "en": "Struck out – the sources do not support this:"}
 
@@ -69,10 +85,10 @@ def to_text(answer: Answer) -> str:
 def chat_markdown(answer: Answer) -> str:
     """The chat message: notice (if any), the answer with its markers, and the generated
     sentences the sources did not support, struck through."""
-    parts = [f"_{html.escape(answer.notice)}_"] if answer.notice else []
-    parts.append(html.escape(answer.text, quote=False))
+    parts = [f"_{inert(answer.notice)}_"] if answer.notice else []
+    parts.append(inert(answer.text))
     if answer.dropped:
-        struck = "\n".join(f"- ~~{html.escape(s, quote=False)}~~" for s in answer.dropped)
+        struck = "\n".join(f"- ~~{inert(s)}~~" for s in answer.dropped)
         parts.append(f"_{STRUCK[answer.language]}_\n{struck}")
     return "\n\n".join(parts)
 
@@ -83,11 +99,32 @@ def sources_markdown(answer: Answer) -> str:
         return ""
     blocks = [f"### {SOURCES[answer.language]}"]
     for c in answer.citations:
-        quote = html.escape(c.quote).replace("\n", "  \n")
-        name = html.escape(source_name(c, answer.language))
+        quote = inert(c.quote).replace("\n", "  \n")
+        name = inert(source_name(c, answer.language))
         block = f"**[{c.n}]** {name}\n\n> {quote}"
         if c.original:
-            original = html.escape(c.original).replace("\n", "  \n")
+            original = inert(c.original).replace("\n", "  \n")
             block += f"\n\n*{ORIGINAL[answer.language]}:*\n\n> {original}"
         blocks.append(block)
     return "\n\n".join(blocks)
+
+
+def register_text(row: Obligation) -> str:
+    """One obligation for the terminal: who, level, when, to whom, then the clause."""
+    facts = [row.actor, row.level, row.when, f"to {row.to_whom}" if row.to_whom else "",
+             f"in {row.language}" if row.language else ""]
+    head = " · ".join(f for f in facts if f)
+    return (f"[{row.block_id}] {head}\n  {row.requirement}\n  ({row.requirement_en})\n"
+            f"  — Riktlinjer för Unescos kreativa städer i Sverige, {row.section}")
+
+
+def calendar_text(city: str, designated: int, year: int, owed: list[Due]) -> str:
+    """What a city must report in a year, each with its clause and citation."""
+    lines = [f"{city} (designated {designated}): reports due in {year}"]
+    for d in owed:
+        lines.append(f"- by {d.deadline}: report to {d.report.to_whom} ({d.note})\n"
+                     f"  \"{d.report.requirement}\" [{d.report.block_id}]")
+    if not any(d.report.when == FOUR_YEARLY for d in owed):
+        lines.append(f"- no report to UNESCO this year; the next four-yearly one falls in "
+                     f"{next_four_yearly(designated, year)}")
+    return "\n".join(lines)

@@ -14,11 +14,15 @@ Layout under the index folder::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
 import bm25s
+from chromadb import Collection
+from chromadb.api import ClientAPI
+from chromadb.api.types import Where
 from chromadb.errors import NotFoundError
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
@@ -30,14 +34,14 @@ from assistant.text import terms, words
 from assistant.types import Chunk
 
 CHUNKS = "chunks.jsonl"
+SENTENCE_MARK = "~"  # a sentence vector's id is "<passage id>~<n>"
 SPACE = {"hnsw:space": "cosine"}
 
 
-def vector_store(folder: Path, manifest: Manifest, embeddings: Embeddings,
-                 store: StoreConfig) -> Chroma:
+def vector_store(client: ClientAPI, manifest: Manifest, embeddings: Embeddings) -> Chroma:
     """The LangChain Chroma store of a build (cosine distance)."""
     return Chroma(
-        client=store.client(folder),
+        client=client,
         collection_name=manifest.collection,
         embedding_function=embeddings,
         collection_metadata=SPACE,
@@ -74,6 +78,17 @@ class SearchIndex:
     chunks: dict[str, Chunk]
     store: Chroma
     bm25: dict[str, bm25s.BM25]
+    vectors: Collection  # the same collection, for searches that need ids and distances only
+
+    def nearest(self, vector: list[float], n: int, where: Where | None = None
+                ) -> list[tuple[str, float]]:
+        """(vector id, cosine similarity) of the `n` nearest vectors, without fetching their
+        text or metadata (a quarter of the time of a LangChain similarity search here)."""
+        queries: list[Sequence[float]] = [vector]
+        found = self.vectors.query(query_embeddings=queries, n_results=n, where=where,
+                                   include=["distances"])
+        distances = (found["distances"] or [[]])[0]
+        return [(vid, 1.0 - float(d)) for vid, d in zip(found["ids"][0], distances, strict=True)]
 
     @cached_property
     def groups(self) -> dict[str, list[Chunk]]:
@@ -178,7 +193,9 @@ def open_index(index_dir: Path, embedder: str, embeddings: Embeddings,
     try:
         chunks = load_chunks(folder)
         bm25 = {lang: bm25s.BM25.load(str(folder / f"bm25-{lang}")) for lang in manifest.languages}
-        vectors = vector_store(folder, manifest, embeddings, store)
+        client = store.client(folder)
+        vectors = vector_store(client, manifest, embeddings)
+        collection = client.get_collection(manifest.collection)
     except NotFoundError as err:
         raise AssistantError(
             f"The Chroma store at {store.location} has no collection {manifest.collection!r} "
@@ -188,4 +205,4 @@ def open_index(index_dir: Path, embedder: str, embeddings: Embeddings,
         raise AssistantError(
             f"The index at {folder} is damaged ({err}); run `assistant ingest --rebuild`."
         ) from err
-    return SearchIndex(folder, manifest, chunks, vectors, bm25)
+    return SearchIndex(folder, manifest, chunks, vectors, bm25, collection)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ class LLMConfig:
     model_path: Path | None = None
     base_url: str | None = None
     model: str = "local"
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never in logs or tracebacks
     timeout: float = 60.0
     max_tokens: int = 400
 

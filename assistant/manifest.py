@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.errors import AssistantError
 
-SCHEMA = 4  # bump when the build layout or the Chunk fields change
+SCHEMA = 5  # bump when the build layout or the Chunk fields change
 MANIFEST = "manifest.json"
 REFERENCES = "-ref"  # BM25 pools: "en" the guideline's English text, "en-ref" the instruments
 

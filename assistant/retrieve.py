@@ -15,7 +15,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.index import SearchIndex
+from assistant.index import SENTENCE_MARK, SearchIndex
 from assistant.manifest import REFERENCES
 from assistant.text import terms
 from assistant.types import Chunk, Hit
@@ -95,17 +95,14 @@ def dense_search(index: SearchIndex, query: str | list[float], k: int,
     where = _where(source, documents)
     wanted = min(index.vector_count, max(SENTENCE_FANOUT * k, MIN_VECTORS))
     vector = query if isinstance(query, list) else embed_query(index, query)
-    found = index.store.similarity_search_by_vector_with_relevance_scores(
-        vector, k=wanted, filter=where)
     whole: dict[str, float] = {}
     best: dict[str, float] = {}
-    for doc, distance in found:
-        similarity = 1.0 - float(distance)
-        parent = doc.metadata.get("parent")
-        if parent:
+    for vector_id, similarity in index.nearest(vector, wanted, where):
+        parent, sentence, _ = vector_id.partition(SENTENCE_MARK)
+        if sentence:
             best[parent] = max(best.get(parent, -1.0), similarity)
-        elif doc.id:
-            whole[doc.id] = similarity
+        else:
+            whole[parent] = similarity
     scores = {cid: (1 - SENTENCE_WEIGHT) * whole.get(cid, s)
               + SENTENCE_WEIGHT * best.get(cid, whole.get(cid, s))
               for cid, s in (best | whole).items()}

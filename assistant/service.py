@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +29,7 @@ from assistant.verify import Checked, verify_answer
 
 log = logging.getLogger("assistant")
 MAX_QUESTION_CHARS = 2000
+ANSI_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")  # terminal colours, cursor moves
 UNSUPPORTED_LANGUAGE = (
     "I can answer in Swedish (svenska) and English only; please ask in one of them. "
     "Here is what I found in English:"
@@ -50,8 +53,12 @@ def resolve_language(question: str, lang: str) -> tuple[Language, str]:
 
 
 def clean_question(question: str) -> str:
-    """Validate a question: not empty, not absurdly long."""
-    text = " ".join(question.split())
+    """Validate a question: valid text, not empty, not absurdly long; control and format
+    characters (terminal escapes, bidi overrides, NUL) are dropped."""
+    if any(unicodedata.category(ch) == "Cs" for ch in question):
+        raise AssistantError("The question is not valid UTF-8 text; save or paste it as "
+                             "UTF-8 and ask again.")
+    text = " ".join("".join(map(_printable, ANSI_ESCAPE.sub("", question))).split())
     if not text:
         raise AssistantError("The question is empty; type a question in Swedish or English.")
     if len(text) > MAX_QUESTION_CHARS:
@@ -60,6 +67,12 @@ def clean_question(question: str) -> str:
             f"{MAX_QUESTION_CHARS}."
         )
     return text
+
+
+def _printable(ch: str) -> str:
+    """A control character becomes a space; a format or private-use character goes."""
+    category = unicodedata.category(ch)
+    return ch if category[0] != "C" else " " if category == "Cc" else ""
 
 
 FALLBACK = {

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(400, ge=16, le=4096, description="Longest generated answer.")
     host: str = Field("127.0.0.1", description="Address the app binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port the app listens on.")
+    concurrency: int = Field(2, ge=1, le=64,
+                             description="Questions the app answers at once (Gradio's queue).")
+    queue_size: int = Field(200, ge=1, description="Questions waiting before new ones are turned "
+                            "away with a 'busy' message.")
+    username: str | None = Field(None, description="Login name for a shared app (with password).")
+    password: SecretStr | None = Field(None, description="Login password for a shared app.")
+    audit: bool = Field(True, description="Keep an audit log of questions and answers.")
+    audit_log: Path | None = Field(
+        None, description="The audit log (JSON Lines); unset = <data_dir>/audit.jsonl.")
 
     def llm_config(self, backend: str | None = None) -> LLMConfig:
         """The plain values a generative backend needs."""
@@ -61,6 +70,24 @@ class Settings(BaseSettings):
 
         token = self.chroma_token.get_secret_value() if self.chroma_token else None
         return StoreConfig(self.chroma_host or None, self.chroma_port, token, self.chroma_ssl)
+
+    def login(self) -> tuple[str, str] | None:
+        """(username, password) when both are set, for the app's login page."""
+        if bool(self.username) != bool(self.password):
+            from assistant.errors import AssistantError
+
+            raise AssistantError("Set both ASSISTANT_USERNAME and ASSISTANT_PASSWORD for a login "
+                                 "page, or neither for an open app on this machine.")
+        if self.username and self.password:
+            return self.username, self.password.get_secret_value()
+        return None
+
+    @property
+    def audit_path(self) -> Path | None:
+        """Where the audit log is written, or None when it is switched off."""
+        if not self.audit:
+            return None
+        return self.audit_log or self.data_dir / "audit.jsonl"
 
     @property
     def index_dir(self) -> Path:

@@ -8,7 +8,7 @@ manifest) stays in the local build folder either way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import chromadb
@@ -26,7 +26,7 @@ class StoreConfig:
 
     host: str | None = None
     port: int = 8000
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # never in logs or tracebacks
     ssl: bool = False
 
     @property

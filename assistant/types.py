@@ -167,3 +167,19 @@ class Answer:
     verification: Verification | None = None  # generated answers only
     dropped: tuple[str, ...] = ()  # generated sentences the sources do not support
     draft: str = ""  # the model's text before the gate
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One "ska" clause of the guideline."""
+
+    block_id: str
+    actor: str  # "creative cities" or "Svenska Unescorådet"
+    requirement: str  # the Swedish text, as written
+    requirement_en: str  # the unofficial English translation of it
+    level: str  # general, global, national, or "" when the clause names none
+    when: str  # each year, at year end / every four years / annually / ongoing
+    to_whom: str  # the recipient of a report, or ""
+    language: str  # the language a report is written in, or ""
+    section: str  # the guideline's section heading
+    chunk_id: str

@@ -22,11 +22,13 @@ import bm25s
 from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import Embeddings
 
-from assistant.index import SPACE, save_chunks
+from assistant.index import SENTENCE_MARK, SPACE, save_chunks
 from assistant.manifest import Manifest
+from assistant.obligations import save_register
 from assistant.store import StoreConfig, build_key
 from assistant.text import terms
 from assistant.types import Chunk
+from ingest.obligations import obligations
 
 log = logging.getLogger("assistant.ingest")
 Progress = Callable[[int, int], None]
@@ -60,7 +62,7 @@ def vector_entries(chunks: list[Chunk]) -> list[Entry]:
     for c in chunks:
         meta = {"doc_id": c.doc_id, "language": c.language}
         entries.append((c.chunk_id, c.indexed_text, meta))
-        entries += [(f"{c.chunk_id}~{i}", text, meta | {"parent": c.chunk_id})
+        entries += [(f"{c.chunk_id}{SENTENCE_MARK}{i}", text, meta | {"parent": c.chunk_id})
                     for i, text in enumerate(c.sentences)]
     return entries
 
@@ -158,6 +160,7 @@ def build(index_dir: Path, chunks: list[Chunk], manifest: Manifest, embeddings: 
     tmp.mkdir()
     manifest = replace(manifest, collection=store.collection(build_key(tmp)))
     save_chunks(tmp, chunks)
+    save_register(tmp, obligations(chunks))
     write_bm25(tmp, {c.chunk_id: c for c in chunks}, manifest)
     collection = store.client(tmp).create_collection(manifest.collection, metadata=SPACE)
     old = _previous_collection(previous, store)

@@ -20,6 +20,7 @@ from assistant.store import EMBEDDED, StoreConfig
 from assistant.types import Chunk, Document
 from ingest.chunking import chunk_corpus
 from ingest.loaders import load_corpus
+from ingest.screen import Flagged, screen
 from ingest.sources import MANIFEST, SourceStatus, gather
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class IngestReport:
     embedded: int = 0  # vectors embedded in this ingest
     copied: int = 0  # vectors carried over from the previous build
     dry_run: bool = False
+    flagged: tuple[Flagged, ...] = ()  # passages kept out: they address an AI model
 
 
 def document_hash(document: Document, chunks: list[Chunk]) -> str:
@@ -140,7 +142,8 @@ def ingest(corpus_dir: Path, index_dir: Path, *, embedder: str,
     started = time.perf_counter()
     store = store or StoreConfig()
     documents, statuses = load_documents(corpus_dir, sources_dir, fetch)
-    chunks = chunk_corpus(documents)
+    chunks, flagged = screen(chunk_corpus(documents),
+                             {d.doc_id: d.source_path for d in documents})
     manifest = plan_manifest(documents, chunks, embedder, store.location)
     folder = current_build(index_dir)
     current = Manifest.load(folder) if folder else None
@@ -148,7 +151,8 @@ def ingest(corpus_dir: Path, index_dir: Path, *, embedder: str,
     diff = changes(current, manifest)
     unchanged = bool(folder and current and current.same_content(manifest))
     report = IngestReport(not unchanged, len(chunks), tuple(d.doc_id for d in documents),
-                          folder, 0.0, diff, tuple(statuses), dry_run=dry_run)
+                          folder, 0.0, diff, tuple(statuses), dry_run=dry_run,
+                          flagged=tuple(flagged))
     if dry_run or (unchanged and not rebuild):
         return replace(report, seconds=time.perf_counter() - started)
     from ingest.build import build  # the heavy part, imported only when there is work

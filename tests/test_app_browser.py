@@ -6,9 +6,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--disable-quic",
                  "--no-first-run"]
 TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine answers in more than 5 s
 
 
 def _free_port() -> int:
@@ -97,3 +100,70 @@ def test_empty_question_gets_a_message_not_a_trace(page: Page):
     _ask(page, "   ")
     expect(page.locator("#chat")).to_contain_text("The question is empty")
     expect(page.locator("body")).not_to_contain_text("Traceback")
+
+
+@pytest.fixture
+def fresh(page: Page, app_url: str) -> Iterator[Page]:
+    """A new tab on the app (an empty chat), in the module's browser."""
+    assert page.context.browser is not None
+    context = page.context.browser.new_context()
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    tab.goto(app_url, wait_until="domcontentloaded")
+    tab.locator("#question textarea").wait_for()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def beacon() -> Iterator[tuple[str, list[str]]]:
+    """A tiny HTTP server on loopback: its base URL and the paths requested from it."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def _ask_and_wait(page: Page, question: str) -> None:
+    _ask(page, question)
+    expect(page.locator('#chat [data-testid="bot"]')).to_have_count(1)
+    page.wait_for_timeout(500)  # time for anything the messages would load or run
+
+
+def test_html_and_script_in_a_question_are_shown_as_text_not_run(fresh: Page):
+    question = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2"> '
+                "Hur ofta ska städerna rapportera?")
+    _ask_and_wait(fresh, question)
+    expect(fresh.locator('#chat [data-testid="user"]')).to_have_text(question)
+    assert fresh.evaluate("window.__pwned") is None
+    expect(fresh.locator("#chat script")).to_have_count(0)
+    expect(fresh.locator('#chat img[src="x"]')).to_have_count(0)
+
+
+def test_markdown_image_and_link_in_a_question_load_nothing(
+        fresh: Page, beacon: tuple[str, list[str]]):
+    base, hits = beacon
+    requested: list[str] = []
+    fresh.on("request", lambda request: requested.append(request.url))
+    image, link = f"![x]({base}/pixel.png)", f"[klicka]({base}/x)"
+    _ask_and_wait(fresh, f"{image} {link} Hur ofta ska städerna rapportera?")
+    assert hits == [], "the browser fetched a URL from the question"
+    assert [url for url in requested if url.startswith(base)] == []
+    expect(fresh.locator(f'#chat img[src^="{base}"]')).to_have_count(0)
+    expect(fresh.locator("#chat a", has_text="klicka")).to_have_count(0)
+    user = fresh.locator('#chat [data-testid="user"]')
+    expect(user).to_contain_text(image)
+    expect(user).to_contain_text(link)

@@ -1,0 +1,311 @@
+"""Security of the running app, over real HTTP on loopback: login, the address it binds to, no
+file reads through Gradio's routes, no secrets in its output, the audit log's contents and mode."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gradio_client import Client
+
+from assistant.settings import REPO_ROOT, Settings
+
+USER = "stadskansliet"
+PASSWORD = "pw-Kv7#reindeer-93f1"
+API_KEY = "sk-test-7f3a9c1e55d04b6b"
+CHROMA_TOKEN = "chroma-tok-5e8d21aa0c"
+SECRETS = (PASSWORD, API_KEY, CHROMA_TOKEN)
+QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
+ANSWER_TEXT = "Vart fjärde år ska de kreativa städerna"
+
+
+@dataclass(frozen=True)
+class App:
+    """A running `python app.py`: where it answers, its process, its output and audit log."""
+
+    url: str
+    port: int
+    proc: subprocess.Popen
+    output: Path
+    audit_log: Path
+    upload_dir: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, proc: subprocess.Popen, output: Path, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the app exited during start-up:\n{output.read_text()}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise AssertionError(f"the app did not answer at {url} within {seconds} s")
+
+
+def _app_env(tmp: Path, **extra: str) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "GRADIO_ANALYTICS_ENABLED": "False",
+            "PYTHONUNBUFFERED": "1", "GRADIO_TEMP_DIR": str(tmp / "gradio"), **extra}
+
+
+@pytest.fixture(scope="module")
+def half_logins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subprocess.Popen]]:
+    """`python app.py` with only the username, and with only the password, set; started
+    before the index and the app (they run alongside them, bounding the module's time)."""
+    tmp = tmp_path_factory.mktemp("half-login")
+    procs = []
+    for name, value in {"ASSISTANT_USERNAME": USER, "ASSISTANT_PASSWORD": PASSWORD}.items():
+        env = _app_env(tmp, ASSISTANT_DATA_DIR=str(tmp / "data"), **{name: value})
+        procs.append(subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env,
+                                      cwd=tmp, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def app(half_logins, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+        ) -> Iterator[App]:
+    """One app with a login, secrets in its settings and the default host (none set)."""
+    tmp = tmp_path_factory.mktemp("secure-app")
+    port = _free_port()
+    env = _app_env(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_PORT=str(port),
+                   ASSISTANT_USERNAME=USER, ASSISTANT_PASSWORD=PASSWORD,
+                   ASSISTANT_OPENAI_API_KEY=API_KEY, ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN,
+                   ASSISTANT_AUDIT_LOG=str(tmp / "audit" / "audit.jsonl"))
+    output = tmp / "output.log"
+    with output.open("wb") as sink:
+        proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env,
+                                cwd=tmp, stdout=sink, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for(url, proc, output)
+        yield App(url, port, proc, output, tmp / "audit" / "audit.jsonl", tmp / "gradio")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def answered(app: App) -> tuple[list[dict[str, Any]], str]:
+    """The chat history and sources panel after one question asked through the API."""
+    client = Client(app.url, auth=(USER, PASSWORD), verbose=False)
+    chat, sources, _ = client.predict(QUESTION, [], "auto", "extractive", api_name="/ask")
+    return chat, sources
+
+
+@pytest.fixture(scope="module")
+def session(app: App) -> Iterator[httpx.Client]:
+    """An HTTP client logged in with the right credentials (the login cookie set)."""
+    with httpx.Client(base_url=app.url, timeout=30) as client:
+        reply = client.post("/login", data={"username": USER, "password": PASSWORD})
+        assert reply.status_code == 200, reply.text
+        yield client
+
+
+def _text(message: dict[str, Any]) -> str:
+    content = message["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content)
+
+
+# 1. login
+
+
+def test_api_refuses_without_login(app: App):
+    with pytest.raises(ValueError, match="credentials were not provided"):
+        Client(app.url, verbose=False)
+    for path in ("/gradio_api/info", "/config"):
+        assert httpx.get(app.url.rstrip("/") + path).status_code == 401, path
+    call = httpx.post(app.url + "gradio_api/call/ask",
+                      json={"data": [QUESTION, [], "auto", "extractive"]})
+    assert call.status_code == 401
+    assert "Vart fjärde" not in call.text
+
+
+def test_page_shows_only_a_login_form_before_login(app: App):
+    page = httpx.get(app.url).text
+    start = page.index("window.gradio_config = ") + len("window.gradio_config = ")
+    config = json.JSONDecoder().raw_decode(page[start:])[0]
+    assert config["auth_required"] is True
+    assert config["components"] == [] and config["dependencies"] == []
+    assert "Logga in / Log in" in config["auth_message"]
+    assert "Hur ofta ska de kreativa städerna rapportera?" not in page  # the question box
+
+
+def test_wrong_credentials_are_refused(app: App):
+    with pytest.raises(ValueError, match="Could not login"):
+        Client(app.url, auth=(USER, PASSWORD + "x"), verbose=False)
+    with httpx.Client(base_url=app.url) as client:
+        for user, password in ((USER, "wrong"), ("admin", PASSWORD), (USER, "")):
+            reply = client.post("/login", data={"username": user, "password": password})
+            assert reply.status_code in (400, 401, 422), (user, reply.status_code)
+        assert not client.cookies
+        assert client.get("/gradio_api/info").status_code == 401
+
+
+def test_right_credentials_get_a_cited_answer(answered: tuple[list[dict[str, Any]], str]):
+    chat, sources = answered
+    reply = _text(chat[-1]).replace("\\", "")
+    assert chat[-1]["role"] == "assistant"
+    assert ANSWER_TEXT in reply and "[1]" in reply
+    assert "Källor" in sources and "**[1]**" in sources
+
+
+# 2. the address it listens on
+
+
+def _listening(pid: int) -> list[tuple[str, int]]:
+    """(address, port) of each TCP socket the process listens on, from /proc."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        target = os.readlink(fd) if fd.is_symlink() else ""
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                address, port = fields[1].split(":")
+                raw = bytes.fromhex(address)
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                found.append((socket.inet_ntop(family, raw), int(port, 16)))
+    return found
+
+
+def test_binds_to_loopback_by_default(app: App, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("ASSISTANT_HOST", raising=False)
+    assert Settings(_env_file=None).host == "127.0.0.1"  # type: ignore[call-arg]
+    sockets = _listening(app.proc.pid)
+    assert ("127.0.0.1", app.port) in sockets
+    assert all(address == "127.0.0.1" for address, _ in sockets), sockets
+
+
+# 3. no file reads
+
+
+FILE_ROUTES = ("/gradio_api/file={}", "/file={}", "/gradio_api/file=../../../../..{}",
+               "/gradio_api/file=..%2F..%2F..%2F..%2F..{}", "/file=../../../..{}",
+               "/gradio_api/file=/tmp/../..{}", "/static/../../../../..{}",
+               "/assets/../../../../..{}", "/gradio_api/file=%2e%2e/%2e%2e/%2e%2e/%2e%2e{}",
+               "/gradio_api/file=....//....//....//....//{}", "/gradio_api/file/{}")
+
+
+def _targets(app: App, data_dir: Path) -> list[tuple[Path, str]]:
+    """Files the app could read, each with a piece of text from it."""
+    return [(Path("/etc/passwd"), "root:"), (REPO_ROOT / "pyproject.toml", "[project]"),
+            (REPO_ROOT / "app.py", "def build_app"), (app.audit_log, QUESTION),
+            (data_dir / "index" / "current" / "manifest.json", "embedder"),
+            (data_dir / "index" / "current" / "chunks.jsonl", ANSWER_TEXT)]
+
+
+def _get_raw(app: App, path: str, cookie: str) -> tuple[int, bytes]:
+    """GET `path` as written (no client-side `..` normalisation)."""
+    conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": cookie})
+        reply = conn.getresponse()
+        return reply.status, reply.read()
+    finally:
+        conn.close()
+
+
+def test_no_route_reads_a_file(app: App, session: httpx.Client, answered, data_dir: Path):
+    cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+    for target, text in _targets(app, data_dir):
+        assert text in target.read_text(encoding="utf-8", errors="replace"), target
+        for route in FILE_ROUTES:
+            path = route.format(str(target).lstrip("/") if route.endswith("/{}") else target)
+            status, body = _get_raw(app, path, cookie)
+            assert status in (400, 403, 404), (path, status)
+            assert text.encode() not in body, path
+
+
+# 4. secrets
+
+
+def test_secrets_never_reach_output_audit_or_pages(app: App, session: httpx.Client, answered):
+    with httpx.Client(base_url=app.url) as stranger:
+        stranger.post("/login", data={"username": USER, "password": PASSWORD + "typo"})
+        stranger.post("/login", data={"username": PASSWORD, "password": API_KEY})
+        stranger.get("/gradio_api/info")
+    session.post("/gradio_api/call/ask", json={"data": ["   ", [], "auto", "extractive"]})
+    pages = [session.get(path).text for path in ("/", "/config", "/gradio_api/info")]
+    pages.append(httpx.get(app.url).text)
+    time.sleep(0.5)  # let the app write what those requests log
+    logged = {"output": app.output.read_text(errors="replace"),
+              "audit log": app.audit_log.read_text(encoding="utf-8")}
+    logged |= {f"page {i}": page for i, page in enumerate(pages)}
+    assert "Running on local URL" in logged["output"]  # the capture works
+    for where, text in logged.items():
+        for secret in SECRETS:
+            assert secret not in text, f"a secret ({secret[:6]}…) is in the {where}"
+
+
+# 5. the audit log
+
+
+def test_audit_log_records_the_answer_owner_only(app: App, answered):
+    _, sources = answered
+    mode = stat.S_IMODE(app.audit_log.stat().st_mode)
+    assert mode == 0o600, oct(mode)
+    lines = app.audit_log.read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    record = next(r for r in records if r["question"] == QUESTION)
+    assert ANSWER_TEXT in record["answer"] and "[1]" in record["answer"]
+    assert record["backend"] == "extractive" and record["abstained"] is False
+    assert record["citations"] and record["citations"][0]["n"] == 1
+    assert all(c["quote"] and c["chunk_id"] for c in record["citations"])
+    assert record["citations"][0]["quote"][:60] in html.unescape(sources)
+
+
+# 6. half a login
+
+
+def test_only_one_of_username_and_password_exits_2(half_logins: list[subprocess.Popen]):
+    """Each half alone is refused before anything loads, with one line naming both."""
+    for proc in half_logins:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 2, (out, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, err
+        assert "ASSISTANT_USERNAME" in lines[0] and "ASSISTANT_PASSWORD" in lines[0]
+        assert PASSWORD not in out + err
+
+
+# 7. uploads (the app takes no files)
+
+
+def test_uploads_are_refused(app: App, session: httpx.Client):
+    """The app takes no files; Gradio's upload route must not store what a user sends."""
+    before = set(app.upload_dir.rglob("*"))
+    reply = session.post("/gradio_api/upload",
+                         files={"files": ("note.txt", b"uploaded by a user " * 100)})
+    after = set(app.upload_dir.rglob("*"))
+    assert reply.status_code in (400, 403, 404, 405, 413), (reply.status_code, reply.text)
+    assert not [p for p in after - before if p.is_file()]
