@@ -66,12 +66,16 @@ def page(app_url: str) -> Iterator[Page]:
     assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install chromium"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        tab = browser.new_page()
-        tab.set_default_timeout(TIMEOUT_MS)
-        tab.goto(app_url, wait_until="domcontentloaded")
-        tab.locator("#question textarea").wait_for()
-        yield tab
+        yield _opened(browser.new_page(), app_url)
         browser.close()
+
+
+def _opened(tab: Page, app_url: str) -> Page:
+    """The tab with the app loaded and its question box ready."""
+    tab.set_default_timeout(TIMEOUT_MS)
+    tab.goto(app_url, wait_until="domcontentloaded")
+    tab.locator("#question textarea").wait_for()
+    return tab
 
 
 def _ask(page: Page, question: str) -> None:
@@ -107,11 +111,7 @@ def fresh(page: Page, app_url: str) -> Iterator[Page]:
     """A new tab on the app (an empty chat), in the module's browser."""
     assert page.context.browser is not None
     context = page.context.browser.new_context()
-    tab = context.new_page()
-    tab.set_default_timeout(TIMEOUT_MS)
-    tab.goto(app_url, wait_until="domcontentloaded")
-    tab.locator("#question textarea").wait_for()
-    yield tab
+    yield _opened(context.new_page(), app_url)
     context.close()
 
 
