@@ -8,7 +8,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -17,6 +16,7 @@ import time
 from gradio_client import Client
 
 from assistant.settings import REPO_ROOT
+from evals.scale import free_port
 
 QUESTIONS = ["Hur ofta ska de kreativa städerna rapportera till Unesco?",
              "What must a creative city report to the Swedish National Commission, and when?",
@@ -24,11 +24,6 @@ QUESTIONS = ["Hur ofta ska de kreativa städerna rapportera till Unesco?",
 START_TIMEOUT_S = 300
 WARM_ROUNDS = 10
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _first_answer(url: str, proc: subprocess.Popen, started: float) -> tuple[Client, float]:
@@ -50,7 +45,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.coldstart", description=__doc__)
     parser.add_argument("--data-dir", help="reuse this data folder (default: a new empty one)")
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as scratch:
         data = args.data_dir or scratch
         env = {**os.environ, "ASSISTANT_DATA_DIR": data, "ASSISTANT_PORT": str(port)}

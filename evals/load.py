@@ -34,7 +34,8 @@ from assistant.audit import AuditLog
 from assistant.format import plain
 from assistant.settings import REPO_ROOT, Settings
 from evals.cases import load_cases
-from evals.coldstart import _first_answer, _free_port
+from evals.coldstart import _first_answer
+from evals.scale import free_port
 
 USERS = 20
 QUESTIONS = 500
@@ -242,7 +243,7 @@ def measure(config: LoadConfig, concurrency: int, scratch: Path) -> Run:
     """Start the app with `concurrency`, run the users against it, and stop it."""
     os.environ.update(NO_TELEMETRY)  # the clients in this process, too
     audit, log = scratch / f"audit-{concurrency}.jsonl", scratch / f"app-{concurrency}.log"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     asked = questions(config.questions)
     with running_app(app_env(config, port, audit, concurrency), log) as proc:

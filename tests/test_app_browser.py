@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from assistant.settings import REPO_ROOT
+from evals.scale import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -25,11 +25,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine answers in more than 5 s
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
@@ -46,7 +41,7 @@ def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
 
 @pytest.fixture(scope="module")
 def app_url(data_dir) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_PORT": str(port),
            "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
            "PATH": "/usr/bin:/bin"}

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from assistant.service import Assistant
 from assistant.support import SupportChecker
 from assistant.types import Answer, Citation
 from evals.judge import judged_claims, verdict
+from evals.scale import free_port
 
 QUESTIONS = [("Hur ofta ska de kreativa städerna rapportera till Unesco?", "sv"),
              ("How is the network funded?", "en")]
@@ -31,14 +31,9 @@ SERVER_START_S = 120
 FALLBACK_WORDS = ("could not be used", "kunde inte användas")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 def _start_server(gguf: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host",
          "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--model_alias", "local"],
@@ -135,7 +130,7 @@ def test_a_timeout_falls_back_with_a_notice(assistant: Assistant, server: str):
 
 
 def test_a_server_that_is_down_falls_back_with_a_notice(assistant: Assistant):
-    down = f"http://127.0.0.1:{_free_port()}/v1"
+    down = f"http://127.0.0.1:{free_port()}/v1"
     answer = assistant.with_backend("openai", LLMConfig("openai", base_url=down)).ask(
         "Hur finansieras nätverket?")
     assert "kunde inte nås" in answer.notice or "could not be reached" in answer.notice

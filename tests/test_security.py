@@ -22,6 +22,7 @@ import pytest
 from gradio_client import Client
 
 from assistant.settings import REPO_ROOT, Settings
+from evals.scale import free_port
 
 USER = "stadskansliet"
 PASSWORD = "pw-Kv7#reindeer-93f1"
@@ -43,11 +44,6 @@ class App:
     audit_log: Path
     upload_dir: Path
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for(url: str, proc: subprocess.Popen, output: Path, seconds: float = 180) -> None:
@@ -91,7 +87,7 @@ def app(half_logins, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
         ) -> Iterator[App]:
     """One app with a login, secrets in its settings and the default host (none set)."""
     tmp = tmp_path_factory.mktemp("secure-app")
-    port = _free_port()
+    port = free_port()
     env = _app_env(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_PORT=str(port),
                    ASSISTANT_USERNAME=USER, ASSISTANT_PASSWORD=PASSWORD,
                    ASSISTANT_OPENAI_API_KEY=API_KEY, ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN,
