@@ -11,7 +11,7 @@ TORCH ?= torch==2.13.0
 SOURCES ?= $(wildcard ../shared/corpus)
 WITH_SOURCES = $(if $(SOURCES),ASSISTANT_SOURCES_DIR="$${ASSISTANT_SOURCES_DIR:-$(abspath $(SOURCES))}")
 
-.PHONY: run test lint ingest eval bench clean
+.PHONY: run test lint ingest eval bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ eval: ingest $(VENV)/.installed-eval
 bench: $(VENV)/.installed-eval
 	$(WITH_SOURCES) $(BIN)/python -m evals.bench
 	$(WITH_SOURCES) $(BIN)/python -m evals.load
+
+# The README's screenshots of each user group's entry point (docs/screenshots/*.png), from
+# the real app in headless Chromium (apt-get install chromium).
+screenshots: ingest $(VENV)/.installed-test
+	$(WITH_SOURCES) $(BIN)/python -m evals.screenshots
 
 run: ingest
 	$(WITH_SOURCES) $(BIN)/python app.py

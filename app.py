@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.audit import AuditLog, open_audit
+from assistant.draft import draft_reply
 from assistant.errors import AssistantError
-from assistant.format import chat_markdown, inert, plain, sources_markdown
+from assistant.export import from_answer, to_markdown, write_exports
+from assistant.format import (
+    calendar_text,
+    chat_markdown,
+    inert,
+    membership_markdown,
+    plain,
+    sources_markdown,
+)
 from assistant.generate import Turn
 from assistant.llm import configured_backends
+from assistant.membership import membership_path
+from assistant.obligations import DESIGNATED, by_actor, due, read_register, to_csv
 from assistant.service import Assistant, load_assistant
 from assistant.settings import Settings, load_settings
+from assistant.types import Answer, Language, Obligation, Reply
 
 log = logging.getLogger("assistant.app")
 LANGUAGES = [("Auto", "auto"), ("Svenska", "sv"), ("English", "en")]
@@ -39,9 +55,32 @@ FAILED = ("Something went wrong while answering; please try again. If it keeps h
 Message = dict[str, Any]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 LOGIN_MESSAGE = "Logga in / Log in: Unescos kreativa städer i Sverige"
+FEEDBACK = {
+    "none": "Ställ en fråga först. / Ask a question first.",
+    "off": "Återkopplingen sparas inte: granskningsloggen är avstängd (ASSISTANT_AUDIT). / "
+           "Feedback is not kept: the audit log is off (ASSISTANT_AUDIT).",
+    "saved": "Tack! Återkopplingen är sparad. / Thank you, your feedback is saved.",
+    "failed": "Återkopplingen kunde inte sparas (se serverns logg). / The feedback could not "
+              "be saved (see the server log).",
+}
+ALL_ACTORS = "Alla / All"
+REGISTER_HEADERS = ["Aktör / Actor", "Nivå / Level", "När / When", "Till / To",
+                    "Språk / Language", "Krav (svenska)", "Requirement (English)",
+                    "Avsnitt / Section", "Stycke / Passage"]
+ANSWER_STEM = "svar-answer"
+DRAFT_STEM = "svarsutkast-draft-reply"
 
 
-Update = tuple[list[Message], str, str]  # chat history, sources panel, question box
+@dataclass(frozen=True)
+class Shown:
+    """The answer last shown in the chat, and its id in the audit log (for feedback)."""
+
+    answer: Answer
+    audit_id: str = ""
+
+
+# chat history, sources panel, question box, the answer once it is checked
+Update = tuple[list[Message], str, str, Shown | None]
 
 
 def turns(history: list[Message]) -> list[Turn]:
@@ -54,7 +93,7 @@ def turns(history: list[Message]) -> list[Turn]:
 def respond(assistant: Assistant, question: str, history: list[Message], lang: str,
             audit: AuditLog | None = None) -> Iterator[Update]:
     """Answer one chat turn, showing the draft while a language model writes it, then the
-    checked answer: (new history, sources panel, question box)."""
+    checked answer: (new history, sources panel, question box, shown answer)."""
     shown = [*history, {"role": "user", "content": inert(question)}]
     draft = ""
     try:
@@ -62,48 +101,207 @@ def respond(assistant: Assistant, question: str, history: list[Message], lang: s
             if isinstance(event, str):
                 draft += event
                 content = f"_{DRAFTING}_\n\n{inert(draft)}"
-                yield [*shown, {"role": "assistant", "content": content}], "", ""
+                yield [*shown, {"role": "assistant", "content": content}], "", "", None
             else:
-                if audit is not None:
-                    audit.record(event, "app")
+                audit_id = audit.record(event, "app") if audit is not None else ""
                 reply = {"role": "assistant", "content": chat_markdown(event)}
-                yield [*shown, reply], sources_markdown(event), ""
+                yield [*shown, reply], sources_markdown(event), "", Shown(event, audit_id)
     except AssistantError as err:
-        yield [*shown, {"role": "assistant", "content": str(err)}], "", question
+        yield [*shown, {"role": "assistant", "content": str(err)}], "", question, None
     except Exception:  # the page never shows a stack trace; the log keeps it
         log.exception("answering %r failed", question)
-        yield [*shown, {"role": "assistant", "content": FAILED}], "", question
+        yield [*shown, {"role": "assistant", "content": FAILED}], "", question, None
+
+
+def give_feedback(audit: AuditLog | None, shown: Shown | None, helpful: bool,
+                  comment: str) -> str:
+    """Record feedback on the last answer; the line to show under the buttons."""
+    if shown is None:
+        return FEEDBACK["none"]
+    if audit is None or not shown.audit_id:
+        return FEEDBACK["off"]
+    saved = audit.feedback(shown.audit_id, helpful, comment)
+    return FEEDBACK["saved" if saved else "failed"]
+
+
+def export_files(reply: Reply, stem: str) -> tuple[str, str]:
+    """A reply written as .md and .docx in a fresh temporary folder, for the download
+    buttons."""
+    folder = Path(tempfile.mkdtemp(prefix="kreativa-export-"))
+    markdown, word = write_exports(reply, folder, stem)
+    return str(markdown), str(word)
+
+
+def export_answer(shown: Shown | None) -> tuple[Any, Any, str]:
+    """The chat's export: the last answer as .md and .docx downloads."""
+    if shown is None:
+        return gr.update(visible=False), gr.update(visible=False), FEEDBACK["none"]
+    markdown, word = export_files(from_answer(shown.answer), ANSWER_STEM)
+    return gr.update(value=markdown, visible=True), gr.update(value=word, visible=True), ""
+
+
+def draft_update(assistant: Assistant, email: str, lang: str) -> tuple[str, Any, Any]:
+    """The draft-reply tab: the draft shown, and its two downloads (or an error line)."""
+    try:
+        reply = draft_reply(assistant, email, lang)
+    except AssistantError as err:
+        return f"**{inert(str(err))}**", gr.update(visible=False), gr.update(visible=False)
+    markdown, word = export_files(reply, DRAFT_STEM)
+    shown = inert(to_markdown(reply)).replace("\n", "  \n")
+    return shown, gr.update(value=markdown, visible=True), gr.update(value=word, visible=True)
+
+
+def register_rows(rows: list[Obligation]) -> list[list[str]]:
+    """The obligations table's rows."""
+    return [[r.actor, r.level, r.when, r.to_whom, r.language, r.requirement,
+             r.requirement_en, r.section, r.block_id] for r in rows]
+
+
+def register_update(register: list[Obligation], actor: str) -> tuple[list[list[str]], str]:
+    """The table and its CSV file for one actor (or all)."""
+    rows = by_actor(register, None if actor == ALL_ACTORS else actor)
+    folder = Path(tempfile.mkdtemp(prefix="kreativa-register-"))
+    path = folder / "skyldigheter-obligations.csv"
+    path.write_text(to_csv(rows), encoding="utf-8")
+    return register_rows(rows), str(path)
+
+
+def calendar_update(register: list[Obligation], city: str, year: float | None) -> str:
+    """The reporting calendar for a city and year, as Markdown."""
+    try:
+        designated, chosen = DESIGNATED[city], int(year or date.today().year)
+        text = calendar_text(city, designated, chosen, due(register, designated, chosen))
+    except (AssistantError, KeyError, ValueError) as err:
+        return f"**{inert(str(err))}**"
+    return inert(text).replace("\n", "  \n")
+
+
+def membership_update(assistant: Assistant, lang: str) -> str:
+    """The membership path for the prospective-cities tab."""
+    language: Language = "en" if lang == "en" else "sv"
+    return membership_markdown(membership_path(assistant, language), language)
+
+
+def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | None) -> None:
+    with gr.Row():
+        with gr.Column(scale=3):
+            chat = gr.Chatbot(elem_id="chat", label="Chat", height=460)
+            question = gr.Textbox(elem_id="question", label="Fråga / Question",
+                                  placeholder="Hur ofta ska de kreativa städerna rapportera?")
+            with gr.Row():
+                ask = gr.Button("Fråga / Ask", variant="primary", elem_id="ask")
+                lang = gr.Radio(LANGUAGES, value="auto", label="Svarsspråk / Language")
+                backend = gr.Radio(list(assistants), value=default, elem_id="backend",
+                                   label="Svar / Answers", visible=len(assistants) > 1)
+            with gr.Row():
+                helpful = gr.Button("Hjälpsamt / Helpful", elem_id="helpful", size="sm")
+                unhelpful = gr.Button("Inte hjälpsamt / Not helpful", elem_id="unhelpful",
+                                      size="sm")
+                comment = gr.Textbox(elem_id="comment", show_label=False, scale=2,
+                                     placeholder="Kommentar (valfri) / Comment (optional)")
+            thanks = gr.Markdown(elem_id="feedback-status")
+            with gr.Row():
+                export = gr.Button("Exportera svaret / Export the answer", size="sm",
+                                   elem_id="answer-export")
+                answer_md = gr.DownloadButton(".md", elem_id="answer-md", visible=False,
+                                              size="sm")
+                answer_docx = gr.DownloadButton(".docx", elem_id="answer-docx", visible=False,
+                                                size="sm")
+            for label, examples in EXAMPLES.items():
+                gr.Examples(examples, inputs=[question], label=label)
+        with gr.Column(scale=2):
+            sources = gr.Markdown(elem_id="sources", label="Sources")
+    last = gr.State(None)
+
+    def handler(q: str, h: list[Message], lang_value: str, backend_value: str
+                ) -> Iterator[Update]:
+        yield from respond(assistants[backend_value], q, h, lang_value, audit)
+
+    hidden = (gr.update(visible=False), gr.update(visible=False))
+    gr.on([question.submit, ask.click], handler, [question, chat, lang, backend],
+          [chat, sources, question, last], api_name="ask"
+          ).then(lambda: hidden, None, [answer_md, answer_docx])  # the last export is stale
+    export.click(export_answer, [last], [answer_md, answer_docx, thanks])
+    helpful.click(lambda s, c: give_feedback(audit, s, True, c), [last, comment], [thanks],
+                  api_name="feedback_helpful")
+    unhelpful.click(lambda s, c: give_feedback(audit, s, False, c), [last, comment], [thanks],
+                    api_name="feedback_unhelpful")
+
+
+def _obligations_tab(register: list[Obligation]) -> None:
+    gr.Markdown("Varje ”ska” i riktlinjerna: vem, vad, när, till vem, på vilket språk. "
+                "Every “shall” (ska) clause of the guidelines, with its passage.")
+    actors = [ALL_ACTORS, *sorted({r.actor for r in register})]
+    actor = gr.Dropdown(actors, value=ALL_ACTORS, label="Aktör / Actor", elem_id="actor")
+    rows, csv_path = register_update(register, ALL_ACTORS)
+    table = gr.Dataframe(rows, headers=REGISTER_HEADERS, elem_id="register", wrap=True,
+                         interactive=False)
+    csv_file = gr.DownloadButton("CSV", value=csv_path, elem_id="register-csv", size="sm")
+    actor.change(lambda a: register_update(register, a), [actor], [table, csv_file])
+    gr.Markdown("### Rapporteringskalender / Reporting calendar")
+    with gr.Row():
+        city = gr.Dropdown(sorted(DESIGNATED), value="Östersund", label="Stad / City",
+                           elem_id="city")
+        year = gr.Number(date.today().year, precision=0, label="År / Year", elem_id="year")
+        show = gr.Button("Visa / Show", elem_id="calendar-show")
+    calendar = gr.Markdown(calendar_update(register, "Östersund", date.today().year),
+                           elem_id="calendar")
+    gr.on([show.click, city.change], lambda c, y: calendar_update(register, c, y),
+          [city, year], [calendar])
+
+
+def _membership_tab(assistant: Assistant) -> None:
+    gr.Markdown("Vad källorna säger om att bli kreativ stad, med källa för varje svar. "
+                "What the sources say about joining the network, each answer cited.")
+    with gr.Row():
+        lang = gr.Radio(LANGUAGES[1:], value="sv", label="Språk / Language",
+                        elem_id="membership-lang")
+        show = gr.Button("Visa / Show", variant="primary", elem_id="membership-show")
+    path = gr.Markdown(elem_id="membership")
+    show.click(lambda lg: membership_update(assistant, lg), [lang], [path],
+               api_name="membership")
+
+
+def _draft_tab(assistant: Assistant) -> None:
+    gr.Markdown("Klistra in ett inkommande mejl; utkastet svarar på dess frågor ur källorna, "
+                "med numrerade källhänvisningar. Paste an incoming email; the draft answers "
+                "its questions from the sources, with numbered citations.")
+    email = gr.Textbox(lines=8, label="Inkommande mejl / Incoming email", elem_id="email")
+    with gr.Row():
+        lang = gr.Radio(LANGUAGES, value="auto", label="Svarsspråk / Language",
+                        elem_id="draft-lang")
+        write = gr.Button("Skriv utkast / Draft reply", variant="primary", elem_id="draft")
+    draft = gr.Markdown(elem_id="draft-text")
+    with gr.Row():
+        draft_md = gr.DownloadButton(".md", elem_id="draft-md", visible=False, size="sm")
+        draft_docx = gr.DownloadButton(".docx", elem_id="draft-docx", visible=False, size="sm")
+    write.click(lambda e, lg: draft_update(assistant, e, lg), [email, lang],
+                [draft, draft_md, draft_docx], api_name="draft")
 
 
 def build_app(assistants: dict[str, Assistant], default: str = "extractive",
-              audit: AuditLog | None = None) -> gr.Blocks:
-    """The Gradio page: chat, language and backend choice, examples, sources panel."""
+              audit: AuditLog | None = None,
+              register: list[Obligation] | None = None) -> gr.Blocks:
+    """The Gradio page: a tab per user group (the chat for everyone; obligations and the
+    reporting calendar for city staff; the membership path for prospective cities; draft
+    replies for Council staff)."""
+    assistant = assistants[default]
+    if register is None:
+        register = read_register(assistant.retriever.index.folder)
     with gr.Blocks(title="Unescos kreativa städer i Sverige — assistent") as demo:
         gr.Markdown("## Riktlinjer för Unescos kreativa städer i Sverige · "
                     "Guidelines for UNESCO Creative Cities in Sweden\nAsk in Swedish or "
                     "English; every answer cites the passage it comes from: the guideline "
                     "first, then the conventions it refers to.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(elem_id="chat", label="Chat", height=460)
-                question = gr.Textbox(elem_id="question", label="Fråga / Question",
-                                      placeholder="Hur ofta ska de kreativa städerna rapportera?")
-                with gr.Row():
-                    ask = gr.Button("Fråga / Ask", variant="primary", elem_id="ask")
-                    lang = gr.Radio(LANGUAGES, value="auto", label="Svarsspråk / Language")
-                    backend = gr.Radio(list(assistants), value=default, elem_id="backend",
-                                       label="Svar / Answers", visible=len(assistants) > 1)
-                for label, examples in EXAMPLES.items():
-                    gr.Examples(examples, inputs=[question], label=label)
-            with gr.Column(scale=2):
-                sources = gr.Markdown(elem_id="sources", label="Sources")
-
-        def handler(q: str, h: list[Message], lang_value: str, backend_value: str
-                    ) -> Iterator[Update]:
-            yield from respond(assistants[backend_value], q, h, lang_value, audit)
-
-        gr.on([question.submit, ask.click], handler, [question, chat, lang, backend],
-              [chat, sources, question], api_name="ask")
+        with gr.Tabs():
+            with gr.Tab("Fråga / Ask", id="ask-tab"):
+                _chat_tab(assistants, default, audit)
+            with gr.Tab("Städer: skyldigheter / Cities: obligations", id="obligations-tab"):
+                _obligations_tab(register)
+            with gr.Tab("Bli kreativ stad / Joining", id="membership-tab"):
+                _membership_tab(assistant)
+            with gr.Tab("Svarsutkast / Draft a reply", id="draft-tab"):
+                _draft_tab(assistant)
     return demo
 
 

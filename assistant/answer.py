@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Mapping
+from typing import Any
 
+from assistant.membership import NOT_COVERED
 from assistant.support import Support, Thresholds, support
-from assistant.types import Chunk, Citation, Hit, Language
+from assistant.types import SUPPLEMENT, Chunk, Citation, Hit, Language
 
 MAX_PASSAGES = 3
 CANDIDATES = 5
@@ -21,13 +24,33 @@ ABSTAIN = {
     "en": "The guidelines do not say. The Swedish National Commission for UNESCO "
     "(Svenska Unescorådet) can answer this question.",
 }
+# Time-bound passages (counts, members, "today", years) name the guideline's period.
+DATED_INTRO = {
+    "sv": "Enligt riktlinjerna (strategiperiod {period}):",
+    "en": "According to the guidelines (strategy period {period}; unofficial English "
+    "translation, the Swedish original is shown with each source):",
+}
+TIME_BOUND = re.compile(r"\b(?:i ?dag|today|currently|nu)\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
+# The supplement's later facts: never presented as the guideline.
+SUPPLEMENT_HEADER = {
+    "sv": "Senare uppgifter ur tillägget (sammanställt {date}), inte ur riktlinjerna; varje "
+          "rad anger sin källa:",
+    "en": "Later facts from the supplement (compiled {date}), not from the guidelines; each "
+          "line names its source:",
+}
+SUPPLEMENT_ONLY = {
+    "sv": "Riktlinjerna säger inget om detta. " + SUPPLEMENT_HEADER["sv"].capitalize(),
+    "en": "The guidelines do not say. " + SUPPLEMENT_HEADER["en"],
+}
 # A referenced instrument's passages, after the guideline's (authority order).
 ACCORDING = {"sv": "Enligt {name} ({title}); citaten är på engelska, dokumentets språk här:",
              "en": "According to the {name} ({title}):"}
 BACKGROUND = {"sv": "Bakgrund i {name} ({title}); citaten är på engelska, dokumentets språk "
                     "här:",
               "en": "Background in the {name} ({title}):"}
-_HEADER_STARTS = tuple(t.split("{")[0] for t in (*ACCORDING.values(), *BACKGROUND.values()))
+_HEADER_STARTS = tuple(t.split("{")[0] for t in (
+    *ACCORDING.values(), *BACKGROUND.values(), *DATED_INTRO.values(),
+    *SUPPLEMENT_HEADER.values(), *SUPPLEMENT_ONLY.values()))
 
 
 class Framing(frozenset[str]):
@@ -41,7 +64,7 @@ class Framing(frozenset[str]):
         return header or super().__contains__(line)
 
 
-FRAMING = Framing({*INTRO.values(), *ABSTAIN.values()})
+FRAMING = Framing({*INTRO.values(), *ABSTAIN.values(), *NOT_COVERED.values()})
 
 
 def _closeness(judged: tuple[Support, Hit]) -> float:
@@ -59,17 +82,24 @@ def _answers(verdict: Support, hit: Hit, limits: Thresholds, named: Collection[s
 
 
 def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thresholds,
-                    known: Collection[str] = (), named: Collection[str] = ()) -> list[Hit]:
+                    known: Collection[str] = (), named: Collection[str] = (),
+                    later: Collection[str] = ()) -> list[Hit]:
     """The passages that support an answer about as well as the best one, closest first
     (embedding similarity, then shared terms). `named`: the instruments the question
-    names."""
-    judged = [(support(question, language, h, limits, known), h) for h in hits[:CANDIDATES]]
+    names; `later`: the supplement's documents, whose later facts join the guideline's
+    passages only when those are time-bound (counts, members, "today"), or stand alone."""
+    pool = hits[:CANDIDATES] + [h for h in hits[CANDIDATES:] if h.chunk.doc_id in later]
+    judged = [(support(question, language, h, limits, known), h) for h in pool]
     judged = sorted(((s, h) for s, h in judged if _answers(s, h, limits, named)),
                     key=_closeness, reverse=True)
     if not judged:
         return []
     floor = _closeness(judged[0]) - MARGIN
-    return [h for s, h in judged if _closeness((s, h)) >= floor][:MAX_PASSAGES]
+    chosen = [h for s, h in judged if _closeness((s, h)) >= floor]
+    current = [h for h in chosen if h.chunk.doc_id not in later]
+    if current and not any(TIME_BOUND.search(h.chunk.text) for h in current):
+        chosen = current  # nothing dated for the supplement to update
+    return chosen[:MAX_PASSAGES]
 
 
 def document_name(chunk: Chunk) -> str:
@@ -136,31 +166,54 @@ def by_document(chosen: list[Hit]) -> list[list[Hit]]:
     return list(groups.values())
 
 
-def header(group: list[Hit], language: Language, first: bool) -> str:
-    """The line that names who says what: the guideline, or a referenced instrument (as
-    background when the guideline has spoken first)."""
+Records = Mapping[str, Mapping[str, Any]]  # the index manifest's record per document id
+
+
+def header(group: list[Hit], language: Language, first: bool,
+           records: Records | None = None) -> str:
+    """The line that names who says what: the guideline (with its period when a passage is
+    time-bound), the supplement, or a referenced instrument (as background when the
+    guideline has spoken first)."""
     chunk = group[0].chunk
+    record = (records or {}).get(chunk.doc_id, {})
+    date = str(record.get("date", ""))
     if chunk.is_guideline:
-        return INTRO[language]
+        dated = date and any(TIME_BOUND.search(h.chunk.text) for h in group)
+        return DATED_INTRO[language].format(period=date) if dated else INTRO[language]
+    if record.get("kind") == SUPPLEMENT:
+        return (SUPPLEMENT_ONLY if first else SUPPLEMENT_HEADER)[language].format(
+            title=chunk.title, date=date)
     template = ACCORDING if first else BACKGROUND
     return template[language].format(name=document_name(chunk), title=chunk.title)
 
 
+def dated_intro(citations: Collection[Citation], language: Language,
+                records: Records | None = None) -> str:
+    """The line a generated answer opens with when it cites a time-bound passage of the
+    guideline ("According to the guidelines (strategy period 2018–2021)…"), else ""."""
+    for cited in citations:
+        date = str((records or {}).get(cited.doc_id, {}).get("date", ""))
+        if not cited.label and date and TIME_BOUND.search(cited.quote):
+            return DATED_INTRO[language].format(period=date)
+    return ""
+
+
 def extractive(question: str, language: Language, hits: list[Hit], limits: Thresholds,
-               known: Collection[str] = (),
-               named: Collection[str] = ()) -> tuple[str, list[Citation]]:
+               known: Collection[str] = (), named: Collection[str] = (),
+               records: Records | None = None) -> tuple[str, list[Citation]]:
     """Compose the answer text and its citations; no citations means abstain. `known`:
     the words of the guideline (names it mentions anywhere); `named`: the instruments the
-    question names. The guideline's passages lead; a referenced instrument follows under
-    a header that names it."""
-    chosen = supporting_hits(question, language, hits, limits, known, named)
+    question names; `records`: each document's kind and date. The guideline's passages
+    lead; a referenced instrument or the supplement follows under a header that names it."""
+    later = [d for d, r in (records or {}).items() if r.get("kind") == SUPPLEMENT]
+    chosen = supporting_hits(question, language, hits, limits, known, named, later)
     if not chosen:
         return ABSTAIN[language], []
     parts: list[str] = []
     cited: list[Hit] = []
     for i, group in enumerate(by_document(chosen)):
         lines, hits_cited = compose(group, len(cited))
-        parts.append(header(group, language, i == 0) + "\n\n" + "\n".join(lines))
+        parts.append(header(group, language, i == 0, records) + "\n\n" + "\n".join(lines))
         cited += hits_cited
     citations = [citation(n, hit) for n, hit in enumerate(cited, start=1)]
     return "\n\n".join(parts), citations

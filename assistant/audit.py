@@ -1,13 +1,18 @@
-"""The audit log: one JSON line per answered question (question, answer, citations, backend),
-in a local file only its owner can read. Nothing leaves the machine, and a failure to write
-(disk full, read-only folder) is logged but never keeps the answer from the user."""
+"""The audit log: one JSON line per answered question (id, question, answer, citations,
+backend) and per piece of feedback on an answer (helpful or not, a comment), in a local file
+only its owner can read. Nothing leaves the machine, and a failure to write (disk full,
+read-only folder) is logged but never keeps the answer from the user. `export` joins each
+answer with its feedback, as JSON or CSV."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import os
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,9 +33,21 @@ class AuditLog:
     failures: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, answer: Answer, channel: str) -> bool:
-        """Append one answer; False (and a logged warning) when it could not be written."""
-        line = json.dumps(_entry(answer, channel), ensure_ascii=False) + "\n"
+    def record(self, answer: Answer, channel: str) -> str:
+        """Append one answer; its id, or "" (and a logged warning) when it could not be
+        written."""
+        entry = _entry(answer, channel)
+        return entry["id"] if self._write(entry) else ""
+
+    def feedback(self, answer_id: str, helpful: bool, comment: str = "",
+                 channel: str = "app") -> bool:
+        """Append feedback on the answer with this id; False when it could not be written."""
+        entry = {"time": _now(), "kind": "feedback", "channel": channel, "answer_id": answer_id,
+                 "helpful": helpful, "comment": comment.strip()}
+        return self._write(entry)
+
+    def _write(self, entry: dict[str, Any]) -> bool:
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
         try:
             with self._lock:
                 self._append(line.encode("utf-8"))
@@ -60,9 +77,42 @@ class AuditLog:
         return [json.loads(line) for line in lines if line.strip()]
 
 
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def _entry(answer: Answer, channel: str) -> dict[str, Any]:
-    entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "channel": channel}
+    entry = {"time": _now(), "kind": "answer", "id": uuid.uuid4().hex[:12], "channel": channel}
     return entry | to_json(answer)
+
+
+def export(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The answers, each with the feedback given on it (a list, oldest first)."""
+    answers = [r for r in records if r.get("kind", "answer") == "answer"]
+    given: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        if r.get("kind") == "feedback":
+            given.setdefault(r["answer_id"], []).append(
+                {k: r[k] for k in ("time", "helpful", "comment")})
+    return [a | {"feedback": given.get(a.get("id", ""), [])} for a in answers]
+
+
+CSV_FIELDS = ("time", "id", "channel", "language", "backend", "question", "answer",
+              "citations", "abstained", "helpful", "comment")
+
+
+def export_csv(rows: list[dict[str, Any]]) -> str:
+    """The export as CSV: one row per answer, its citations as "[n] chunk id" and its latest
+    feedback."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        last = row["feedback"][-1] if row["feedback"] else {}
+        cited = "; ".join(f"[{c['n']}] {c['chunk_id']}" for c in row.get("citations", []))
+        writer.writerow(row | {"citations": cited, "helpful": last.get("helpful", ""),
+                               "comment": last.get("comment", "")})
+    return out.getvalue()
 
 
 def open_audit(path: Path | None) -> AuditLog | None:

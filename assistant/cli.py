@@ -1,4 +1,5 @@
-"""Command line: `assistant ingest`, `ask`, `obligations` and `calendar`."""
+"""Command line: `assistant ingest` and `ask`; for city staff `obligations` and `calendar`,
+for prospective cities `membership`, for Council staff `draft`; `audit` exports the log."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from assistant.audit import open_audit
+from assistant.audit import export, export_csv, open_audit
+from assistant.draft import draft_reply
 from assistant.errors import AssistantError
-from assistant.format import calendar_text, register_text, to_json, to_text
+from assistant.export import from_answer, to_markdown, write_exports
+from assistant.format import calendar_text, membership_text, register_text, to_json, to_text
+from assistant.membership import membership_path
 from assistant.obligations import DESIGNATED, by_actor, due, load_register, to_csv
 from assistant.settings import BACKENDS, LANG_CHOICES, Settings, load_settings
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
-    from assistant.types import Answer
+    from assistant.types import Answer, Reply
     from ingest.pipeline import IngestReport
 
 EXIT_BAD_INPUT = 2
@@ -66,6 +71,19 @@ def build_parser() -> Parser:
     calendar.add_argument("--year", type=int, default=date.today().year,
                           help="The year to plan (default: this year).")
     calendar.add_argument("--json", action="store_true", help="Print the reports as JSON.")
+    member = sub.add_parser("membership", help="For prospective cities: what the sources say "
+                            "about joining the network, each answer cited.")
+    member.add_argument("--lang", choices=("sv", "en"), default="sv")
+    member.add_argument("--json", action="store_true", help="Print the answers as JSON.")
+    draft = sub.add_parser("draft", help="Draft a formal reply to an email (a file, or '-' "
+                           "for stdin), answering its questions with numbered citations.")
+    draft.add_argument("email", help="The email as a text file, or '-' to read stdin.")
+    draft.add_argument("--lang", choices=LANG_CHOICES, default="auto",
+                       help="The reply's language (default: the email's).")
+    draft.add_argument("--out", type=Path, help="Also write OUT.md and OUT.docx.")
+    audit = sub.add_parser("audit", help="Export the audit log: each answer with its feedback.")
+    audit.add_argument("--csv", action="store_true", help="CSV instead of JSON.")
+    ask.add_argument("--out", type=Path, help="Also write the answer as OUT.md and OUT.docx.")
     return parser
 
 
@@ -154,7 +172,15 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         answer = _answer_one(assistant, question, args)
         if answer is not None and audit is not None:
             audit.record(answer, "cli")
+        if answer is not None and args.out:
+            _export(from_answer(answer), args.out)
     return 0
+
+
+def _export(reply: Reply, out: Path) -> None:
+    """Write OUT.md and OUT.docx, and say where (on stderr, so stdout stays the answer)."""
+    markdown, word = write_exports(reply, out.parent, out.name)
+    print(f"Wrote {markdown} and {word}", file=sys.stderr)
 
 
 def _streamed(assistant: Assistant, question: str, lang: str) -> Answer:
@@ -223,11 +249,62 @@ def run_calendar(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _assistant(settings: Settings) -> Assistant:
+    from assistant.service import load_assistant
+
+    return load_assistant(settings.index_dir, settings.embedder, settings.backend,
+                          settings.top_k, settings.llm_config())
+
+
+def run_membership(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the membership path: each question answered and cited, then what the
+    guideline does not cover."""
+    answers = membership_path(_assistant(settings), args.lang)
+    if args.json:
+        print(json.dumps([to_json(a) for a in answers], ensure_ascii=False, indent=1))
+    else:
+        print(membership_text(answers, args.lang))
+    return 0
+
+
+def _email(arg: str) -> str:
+    if arg == "-":
+        return sys.stdin.read()
+    try:
+        return Path(arg).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise AssistantError(f"Cannot read the email {arg} ({err}); save it as a UTF-8 text "
+                             "file, or pipe it in with '-'.") from err
+
+
+def run_draft(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a drafted reply to an email (Markdown), and write it as .md and .docx."""
+    reply = draft_reply(_assistant(settings), _email(args.email), args.lang)
+    print(to_markdown(reply), end="")
+    if args.out:
+        _export(reply, args.out)
+    return 0
+
+
+def run_audit(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the audit log's answers with their feedback, as JSON or CSV."""
+    log = open_audit(settings.audit_path)
+    if log is None:
+        raise AssistantError("The audit log is off (ASSISTANT_AUDIT=false); nothing to export.")
+    rows = export(log.read())
+    print(export_csv(rows) if args.csv else json.dumps(rows, ensure_ascii=False, indent=1),
+          end="" if args.csv else "\n")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "ingest": run_ingest,
     "ask": run_ask,
     "obligations": run_obligations,
     "calendar": run_calendar,
+    "membership": run_membership,
+    "draft": run_draft,
+    "audit": run_audit,
 }
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
+from assistant.membership import NOT_COVERED, TITLE
 from assistant.obligations import FOUR_YEARLY, Due, next_four_yearly
 from assistant.types import Answer, Citation, Obligation
 
@@ -128,3 +129,25 @@ def calendar_text(city: str, designated: int, year: int, owed: list[Due]) -> str
         lines.append(f"- no report to UNESCO this year; the next four-yearly one falls in "
                      f"{next_four_yearly(designated, year)}")
     return "\n".join(lines)
+
+
+def membership_text(answers: list[Answer], language: str) -> str:
+    """The membership path for the terminal: each question, its cited answer, then what the
+    guideline does not cover."""
+    parts = [TITLE[language]]
+    for answer in answers:
+        parts.append(f"\n## {answer.question}\n\n{to_text(answer)}")
+    if not any(NOT_COVERED[language] in a.text for a in answers):
+        parts.append(f"\n{NOT_COVERED[language]}")
+    return "\n".join(parts)
+
+
+def membership_markdown(answers: list[Answer], language: str) -> str:
+    """The membership path for the app: each question, its cited answer and its sources."""
+    parts = [f"### {TITLE[language]}"]
+    for answer in answers:
+        parts += [f"#### {inert(answer.question)}", chat_markdown(answer),
+                  sources_markdown(answer).replace("### ", "##### ", 1)]
+    if not any(NOT_COVERED[language] in a.text for a in answers):
+        parts.append(inert(NOT_COVERED[language]))
+    return "\n\n".join(p for p in parts if p)

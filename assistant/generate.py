@@ -41,11 +41,13 @@ def numbered(hits: Sequence[Hit]) -> list[Hit]:
 
 
 def passages_block(passages: Sequence[Hit]) -> str:
-    """`[n] (section) lead-in text` lines for the prompt."""
+    """`[n] (where) lead-in text` lines for the prompt; `where` is the guideline's section,
+    or a referenced instrument's or the supplement's label ("Supplement, Swedish members"),
+    so the model can tell which document says what."""
     lines = []
     for n, hit in enumerate(passages, start=1):
         text = hit.chunk.source_text.replace("\n", " ")
-        lines.append(f"[{n}] ({hit.chunk.section}) {text}")
+        lines.append(f"[{n}] ({hit.chunk.label or hit.chunk.section}) {text}")
     return "\n".join(lines)
 
 

@@ -31,7 +31,7 @@ from assistant.errors import AssistantError
 from assistant.manifest import SCHEMA, Manifest, current_build
 from assistant.store import StoreConfig
 from assistant.text import terms, words
-from assistant.types import Chunk
+from assistant.types import SUPPLEMENT, Chunk
 
 CHUNKS = "chunks.jsonl"
 SENTENCE_MARK = "~"  # a sentence vector's id is "<passage id>~<n>"
@@ -153,6 +153,10 @@ class SearchIndex:
         """The referenced documents a question names ("the 2005 Convention")."""
         text = " ".join(question.lower().split())
         return sorted({doc_id for alias, doc_id in self._aliases if alias in text})
+
+    def is_supplement(self, chunk: Chunk) -> bool:
+        """Whether a passage is from the supplement of later, dated facts."""
+        return self.manifest.documents.get(chunk.doc_id, {}).get("kind") == SUPPLEMENT
 
     @cached_property
     def key_of(self) -> dict[str, str]:

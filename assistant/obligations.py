@@ -32,9 +32,14 @@ def load_register(index_dir: Path) -> list[Obligation]:
     folder = current_build(index_dir)
     if folder is None:
         raise AssistantError(f"No index at {index_dir}; run `make run` or `assistant ingest`.")
-    path = folder / OBLIGATIONS
+    return read_register(folder)
+
+
+def read_register(build: Path) -> list[Obligation]:
+    """The register stored in one index build folder."""
+    path = build / OBLIGATIONS
     if not path.is_file():
-            raise AssistantError(f"The index at {index_dir} has no obligations register; run "
+        raise AssistantError(f"The index at {build} has no obligations register; run "
                              "`assistant ingest --rebuild`.")
     return [Obligation(**row) for row in json.loads(path.read_text(encoding="utf-8"))]
 

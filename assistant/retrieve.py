@@ -138,6 +138,7 @@ class HybridRetriever(BaseRetriever):
     named_weight: float = 3.0  # a search within the documents the question names
     background_weight: float = 0.6  # referenced instruments the question does not name
     preamble_weight: float = 0.6  # an instrument's recitals, which state no provision
+    later_extra: int = 2  # supplement passages offered after the top k (see `_later`)
 
     def hits(self, query: str, language: str | None = None, k: int | None = None,
              source: str | None = None) -> list[Hit]:
@@ -160,8 +161,9 @@ class HybridRetriever(BaseRetriever):
         weights = [self.lexical_weight, self.lexical_weight, 1.0, self.named_weight]
         cosine = within.cosine | dense.cosine
         hits = []
-        fused = self._spread(self._by_authority(rrf(lists, weights=weights), named))
-        for rank, (key, score) in enumerate(fused[: k or self.k], start=1):
+        ranked = rrf(lists, weights=weights)
+        fused = self._spread(self._by_authority(ranked, named))[: k or self.k]
+        for rank, (key, score) in enumerate(fused + self._later(ranked, fused), start=1):
             group = self.index.groups[key]
             best = max(cosine.get(c.chunk_id, 0.0) for c in group)
             chosen, original = pick(group, language, source)
@@ -170,8 +172,9 @@ class HybridRetriever(BaseRetriever):
         return hits
 
     def _by_authority(self, ranking: Ranking, named: Sequence[str]) -> Ranking:
-        """Authority order: a referenced instrument the question does not name counts for
-        `background_weight` of its score, so the guideline's own passages lead."""
+        """Authority order: a referenced instrument (or the supplement) the question does not
+        name counts for `background_weight` of its score, so the guideline's own passages
+        lead."""
         def weight(key: str) -> float:
             chunk = self.index.groups[key][0]
             background = not chunk.is_guideline and chunk.doc_id not in named
@@ -181,6 +184,15 @@ class HybridRetriever(BaseRetriever):
 
         scored = [(key, score * weight(key)) for key, score in ranking]
         return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+
+    def _later(self, ranked: Ranking, top: Ranking) -> Ranking:
+        """The supplement's passages that would be among the top ones without the authority
+        weighting, after them (at most `later_extra`): its later facts are offered to the
+        answer without displacing the guideline's passages."""
+        shown = {key for key, _ in top}
+        return [(key, score) for key, score in ranked[: len(top)]
+                if key not in shown and self.index.is_supplement(self.index.groups[key][0])
+                ][: self.later_extra]
 
     def _spread(self, ranking: Ranking) -> Ranking:
         """Let at most `per_list` bullets of one list lead. When a third bullet of the same

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
-from assistant.answer import extractive
+from assistant.answer import dated_intro, extractive
 from assistant.citations import verify
 from assistant.embeddings import make_embedder
 from assistant.errors import AssistantError
@@ -20,6 +20,7 @@ from assistant.generate import Turn, answer_chain, answer_inputs, numbered, stan
 from assistant.index import open_index
 from assistant.language import detect
 from assistant.llm import LLMConfig, ModelTimeout, chat_model
+from assistant.membership import with_scope
 from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.store import StoreConfig
@@ -145,13 +146,13 @@ class Assistant:
             answer = extracted  # no passage answers the question: no model can either
         else:
             answer = yield from self._generated(question, language, hits, extracted)
-        return replace(answer, timings_ms={"answer": _ms(started)})
+        return replace(with_scope(answer), timings_ms={"answer": _ms(started)})
 
     def _extractive(self, question: str, language: Language, hits: list[Hit],
                     notice: str) -> Answer:
         index = self.retriever.index
         body, citations = extractive(question, language, hits, self.limits, index.vocabulary,
-                                     index.mentioned(question))
+                                     index.mentioned(question), index.manifest.documents)
         retrieved = {c.chunk.chunk_id: c.chunk for h in hits for c in (h, *h.items)}
         answer = Answer(
             question=question, language=language, text=body, citations=tuple(citations),
@@ -180,8 +181,11 @@ class Assistant:
         if not checked.citations:
             why = REASONS["unsupported" if draft.strip() else "empty"][language]
             return _fallback(extracted, why, draft, checked)
+        intro = dated_intro(checked.citations, language,
+                            self.retriever.index.manifest.documents)
         return Answer(
-            question=question, language=language, text=checked.text,
+            question=question, language=language,
+            text=f"{intro}\n\n{checked.text}" if intro else checked.text,
             citations=checked.citations, abstained=False, backend=self.backend,
             notice=_join(notice, self.note), retrieved=tuple(h.chunk.chunk_id for h in passages),
             verification=checked.verification, dropped=checked.dropped, draft=draft)

@@ -7,6 +7,7 @@ from typing import Literal
 
 Language = Literal["sv", "en"]
 BlockKind = Literal["paragraph", "bullet", "footnote"]
+SUPPLEMENT = "supplement"  # the document kind of later, dated facts (never the guideline)
 
 
 @dataclass(frozen=True)
@@ -183,3 +184,14 @@ class Obligation:
     language: str  # the language a report is written in, or ""
     section: str  # the guideline's section heading
     chunk_id: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A text ready to send or edit (a drafted reply, or one answer), with its sources."""
+
+    language: Language
+    title: str
+    body: str  # Markdown with `[n]` markers
+    citations: tuple[Citation, ...]
+    questions: tuple[str, ...] = ()  # what it answers

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 
 from assistant.errors import AssistantError
-from assistant.types import Block, BlockKind, Document
+from assistant.types import SUPPLEMENT, Block, BlockKind, Document
 
 _ID = re.compile(r"\s*\{#([\w.:-]+)\}\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -129,7 +129,21 @@ def parse_markdown(raw: str, source: str = "") -> Document:
             _footnote(state, footnote.group(1), lines)
         else:
             _text_block(state, lines)
-    return _document(meta, _resolve_footnotes(state), source)
+    blocks = _resolve_footnotes(state)
+    if meta.get("kind") == SUPPLEMENT:  # each line is cited by its section, never as the guideline
+        blocks = tuple(replace(b, label=b.heading_path[-1] if b.heading_path else "")
+                       for b in blocks)
+    return _document(meta, blocks, source)
+
+
+def _authority(meta: dict[str, str]) -> int:
+    raw = meta.get("authority", "1")
+    try:
+        return int(raw)
+    except ValueError as err:
+        raise AssistantError(f"authority: {raw!r} in {meta.get('doc_id', 'a document')}'s front "
+                             "matter is not a whole number; use 1 for the guideline and a "
+                             "larger number for what ranks below it.") from err
 
 
 def _document(meta: dict[str, str], blocks: tuple[Block, ...], source: str) -> Document:
@@ -144,6 +158,10 @@ def _document(meta: dict[str, str], blocks: tuple[Block, ...], source: str) -> D
         period=meta.get("period", ""),
         translation_of=meta.get("translation_of"),
         source_path=source,
+        short=meta.get("short", ""),
+        date=meta.get("date", meta.get("period", "")),
+        authority=_authority(meta),
+        url=meta.get("url", ""),
     )
 
 

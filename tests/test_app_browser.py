@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import threading
@@ -13,15 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from assistant.settings import REPO_ROOT
 from evals.scale import free_port
+from evals.screenshots import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic",
-                 "--no-first-run"]
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine answers in more than 5 s
 
@@ -162,3 +158,104 @@ def test_markdown_image_and_link_in_a_question_load_nothing(
     user = fresh.locator('#chat [data-testid="user"]')
     expect(user).to_contain_text(image)
     expect(user).to_contain_text(link)
+
+
+# The three user groups' entry points: one tab each, exercised as a user would.
+
+
+def _tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def _shows(locator: Locator, *texts: str) -> None:
+    for text in texts:
+        expect(locator).to_contain_text(text)
+
+
+def test_city_staff_filter_the_obligations_export_csv_and_plan_the_year(fresh: Page,
+                                                                        tmp_path: Path):
+    _tab(fresh, "Städer: skyldigheter / Cities: obligations")
+    table = fresh.locator("#register")
+    expect(table).to_contain_text("Vart fjärde år ska de kreativa städerna rapportera")
+    expect(table).to_contain_text("Svenska Unescorådet")
+    fresh.locator("#actor input").click()
+    fresh.get_by_role("option", name="Svenska Unescorådet").click()
+    expect(table.get_by_role("row")).to_have_count(1 + 5)  # the header and the Council's 5
+    expect(table).not_to_contain_text("moten-2")  # a city clause
+    expect(table).to_contain_text("Bedöma svenska städers ansökningar")
+    with fresh.expect_download() as download:
+        fresh.locator("#register-csv").click()
+    saved = tmp_path / "register.csv"
+    download.value.save_as(saved)
+    rows = saved.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("block_id,actor") and len(rows) == 1 + 5
+    assert all(",Svenska Unescorådet," in row for row in rows[1:])
+    fresh.locator("#year input").fill("2030")
+    fresh.locator("#calendar-show").click()
+    _shows(fresh.locator("#calendar"), "Östersund (designated 2010): reports due in 2030",
+           "31 December 2030", "report to UNESCO")
+
+
+def test_prospective_cities_see_the_cited_membership_path(fresh: Page):
+    _tab(fresh, "Bli kreativ stad / Joining")
+    fresh.get_by_role("radio", name="English").click()
+    fresh.locator("#membership-show").click()
+    _shows(fresh.locator("#membership"), "Assess Swedish cities' applications to the network",
+           "for the time being wait", "The guidelines do not cover fees, deadlines or application",
+           "Later facts from the supplement", "Swedish original")
+
+
+def test_council_staff_draft_a_reply_and_download_it_as_docx(fresh: Page, tmp_path: Path):
+    import docx
+
+    _tab(fresh, "Svarsutkast / Draft a reply")
+    fresh.locator("#email textarea").fill(
+        "Hej!\n\nHur ofta ska vi rapportera till Unesco? Vad kostar medlemskapet?\n\n"
+        "Med vänliga hälsningar\nAnna")
+    fresh.locator("#draft").click()
+    _shows(fresh.locator("#draft-text"), "Med vänliga hälsningar",
+           "Vart fjärde år ska de kreativa städerna rapportera", "komplettera svaret här",
+           "[1] Riktlinjer för Unescos kreativa städer i Sverige")
+    with fresh.expect_download() as download:
+        fresh.locator("#draft-docx").click()
+    saved = tmp_path / "draft.docx"
+    download.value.save_as(saved)
+    text = "\n".join(p.text for p in docx.Document(str(saved)).paragraphs)
+    assert "Vart fjärde år ska de kreativa städerna rapportera" in text and "[1]" in text
+    assert "Källor" in text
+
+
+def test_feedback_on_an_answer_reaches_the_audit_log_and_the_answer_exports(
+        fresh: Page, data_dir: Path, tmp_path: Path):
+    import json
+
+    import docx
+
+    question = "Vem bedömer svenska städers ansökningar till nätverket?"
+    _ask(fresh, question)
+    expect(fresh.locator("#sources")).to_contain_text("Bedöma svenska städers ansökningar")
+    fresh.locator("#comment textarea").fill("Tydligt svar")
+    fresh.locator("#unhelpful").click()
+    expect(fresh.locator("#feedback-status")).to_contain_text("Tack!")
+    records = [json.loads(line) for line in
+               (data_dir / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    answer = next(r for r in reversed(records)
+                  if r.get("kind") == "answer" and r["question"] == question)
+    feedback = [r for r in records if r.get("answer_id") == answer["id"]]
+    assert [(f["helpful"], f["comment"]) for f in feedback] == [(False, "Tydligt svar")]
+    fresh.locator("#answer-export").click()
+    with fresh.expect_download() as download:
+        fresh.locator("#answer-docx").click()
+    saved = tmp_path / "answer.docx"
+    download.value.save_as(saved)
+    text = "\n".join(p.text for p in docx.Document(str(saved)).paragraphs)
+    assert question in text and "Bedöma svenska städers ansökningar" in text
+
+
+def test_a_follow_up_in_the_chat_leans_on_the_question_before(fresh: Page):
+    _ask(fresh, "What must the creative cities report to the Swedish National Commission?")
+    expect(fresh.locator('#chat [data-testid="bot"]')).to_have_count(1)
+    _ask(fresh, "And in which language?")
+    expect(fresh.locator('#chat [data-testid="bot"]')).to_have_count(2)
+    expect(fresh.locator('#chat [data-testid="bot"]').nth(1)).to_contain_text(
+        "The reports are written in English")

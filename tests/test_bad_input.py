@@ -30,7 +30,7 @@ def test_a_20000_character_question_is_refused_with_its_length(assistant: Assist
 
 
 def test_the_app_keeps_a_refused_question_in_the_box(assistant: Assistant):
-    history, sources, box = list(respond(assistant, HUGE, [], "auto"))[-1]
+    history, sources, box, _ = list(respond(assistant, HUGE, [], "auto"))[-1]
     assert "20000 characters" in history[-1]["content"] and sources == ""
     assert box == HUGE  # nothing the user typed is lost
 
@@ -79,7 +79,7 @@ def test_another_language_is_answered_in_english_with_a_notice(assistant: Assist
 def test_html_and_markdown_in_a_question_are_shown_as_text(assistant: Assistant):
     question = ('<script>alert(1)</script> ![x](http://127.0.0.1:9/p.png) [klick](http://x) '
                 + SV)
-    history, _, _ = list(respond(assistant, question, [], "auto"))[-1]
+    history, _, _, _ = list(respond(assistant, question, [], "auto"))[-1]
     shown = history[0]["content"]
     assert "<script>" not in shown and "![x](" not in shown and "[klick](" not in shown
     assert plain(shown) == question  # the follow-up history still has the question

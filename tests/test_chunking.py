@@ -48,7 +48,8 @@ def test_ids_are_stable_and_change_with_content():
 
 
 def test_translation_shares_passage_keys():
-    sv, en = (chunk_document(d) for d in sorted(load_corpus(CORPUS), key=lambda d: d.language))
+    guideline = [d for d in load_corpus(CORPUS) if d.kind == "guideline"]
+    sv, en = (chunk_document(d) for d in sorted(guideline, key=lambda d: d.language))
     assert [c.passage_key for c in sv] == [c.passage_key for c in en]
 
 

@@ -81,7 +81,7 @@ def test_a_full_disk_under_the_audit_log_still_serves_the_answer(
         assistant: Assistant, caplog: pytest.LogCaptureFixture):
     full = AuditLog(Path("/dev/full"))  # every write fails with ENOSPC
     with caplog.at_level(logging.WARNING, logger="assistant.audit"):
-        history, sources, _ = list(respond(assistant, QUESTION, [], "auto", full))[-1]
+        history, sources, _, _ = list(respond(assistant, QUESTION, [], "auto", full))[-1]
     assert "Vart fjärde år" in history[-1]["content"] and sources
     assert full.failures == 1
     assert "could not write the audit log /dev/full" in caplog.text

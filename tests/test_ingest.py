@@ -29,11 +29,11 @@ def _corpus_copy(tmp_path: Path) -> Path:
 
 def test_index_holds_every_chunk_in_chroma_and_bm25(index):
     assert index.manifest.embedder == "e5"
-    assert len(index.chunks) == 76
+    assert len(index.chunks) == 96  # the guideline's 38 passages and the supplement's 10, twice
     sentences = sum(len(c.sentences) for c in index.chunks.values())
-    assert index.store._collection.count() == 76 + sentences  # each passage and its sentences
-    assert {lang: len(ids) for lang, ids in index.manifest.languages.items()} == {"sv": 38,
-                                                                                 "en": 38}
+    assert index.store._collection.count() == 96 + sentences  # each passage and its sentences
+    pools = {lang: len(ids) for lang, ids in index.manifest.languages.items()}
+    assert pools == {"sv": 38, "en": 38, "sv-ref": 10, "en-ref": 10}
 
 
 def test_second_ingest_changes_nothing(tmp_path: Path, e5):

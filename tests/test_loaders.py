@@ -14,7 +14,7 @@ from tests.conftest import CORPUS, SEED
 
 @pytest.fixture(scope="module")
 def docs():
-    return {d.language: d for d in load_corpus(CORPUS)}
+    return {d.language: d for d in load_corpus(CORPUS) if d.kind == "guideline"}
 
 
 def _words(text: str) -> list[str]:

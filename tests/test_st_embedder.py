@@ -18,7 +18,7 @@ def test_minilm_index_answers_an_english_question(tmp_path: Path):
     vector = embeddings.embed_query("annual report")
     assert len(vector) == 384 and abs(sum(v * v for v in vector) - 1) < 1e-3
     report = ingest(CORPUS, tmp_path / "index", embedder="minilm", embeddings=lambda: embeddings)
-    assert report.changed and report.chunk_count == 76
+    assert report.changed and report.chunk_count == 96
     assistant = load_assistant(tmp_path / "index", "minilm")
     answer = assistant.ask("In which language are the reports to the National Commission written?")
     assert any("written in English" in c.quote for c in answer.citations)

@@ -1,0 +1,267 @@
+"""Made for the three user groups: dated facts and the supplement, the membership path
+(prospective cities), draft replies and their exports (Council staff), feedback and the
+audit export. Real index, real embedder, real python-docx; the CLI runs as a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import docx
+import pytest
+
+from assistant.answer import (
+    DATED_INTRO,
+    INTRO,
+    SUPPLEMENT_HEADER,
+    SUPPLEMENT_ONLY,
+    dated_intro,
+)
+from assistant.audit import AuditLog, export, export_csv
+from assistant.citations import MARKER
+from assistant.draft import TO_COMPLETE, draft_reply, questions_in
+from assistant.export import from_answer, to_docx, to_markdown
+from assistant.membership import NOT_COVERED, PATH, membership_path
+from assistant.service import Assistant
+from ingest.loaders import load_corpus
+from tests.conftest import CORPUS
+
+# 1. Every document carries its kind and date; the supplement is dated and sourced
+
+
+def test_every_corpus_document_has_a_kind_and_a_date(index):
+    for doc_id, record in index.manifest.documents.items():
+        assert record["kind"] in {"guideline", "supplement"}, doc_id
+        assert record["date"], doc_id
+    guideline = [r for r in index.manifest.documents.values() if r["kind"] == "guideline"]
+    assert {r["date"] for r in guideline} == {"2018–2021"}
+
+
+def test_each_supplement_line_names_a_source_with_a_date():
+    supplements = [d for d in load_corpus(CORPUS) if d.kind == "supplement"]
+    assert {d.language for d in supplements} == {"sv", "en"}
+    for document in supplements:
+        assert document.authority > 1, "the supplement never ranks as the guideline"
+        lines = [b for b in document.blocks if b.kind == "bullet"]
+        assert len(lines) == 9
+        for block in lines:
+            assert re.search(r"\((?:source|källa): .*\b20\d\d\b", block.text), block.text
+            assert "as above" not in block.text and "som ovan" not in block.text
+
+
+def test_a_time_bound_answer_names_the_strategy_period(assistant: Assistant):
+    answer = assistant.ask("How many cities are in the network?", "en")
+    period = DATED_INTRO["en"].format(period="2018–2021")
+    assert answer.text.startswith(period)
+    assert "180 cities in 72 countries" in answer.text
+    # The later figures follow under the supplement's own header, cited as the supplement.
+    later = answer.text.index(SUPPLEMENT_HEADER["en"].format(date="2026-11-26"))
+    assert answer.text.index("408 cities") > later
+    cited = {c.label.split(",")[0] for c in answer.citations}
+    assert cited == {"", "Supplement"}
+
+
+def test_a_timeless_answer_has_the_plain_intro(assistant: Assistant):
+    answer = assistant.ask("Vem bedömer svenska städers ansökningar till nätverket?", "sv")
+    assert answer.text.startswith(INTRO["sv"] + "\n")
+
+
+def test_a_generated_answer_citing_a_time_bound_passage_opens_with_the_period(
+        assistant: Assistant, index):
+    dated = assistant.ask("Hur många städer ingår i nätverket idag?", "sv").citations
+    timeless = assistant.ask("Vem bedömer svenska städers ansökningar?", "sv").citations
+    records = index.manifest.documents
+    assert dated_intro(dated, "sv", records) == "Enligt riktlinjerna (strategiperiod 2018–2021):"
+    assert dated_intro(timeless, "sv", records) == ""
+
+
+def test_a_fact_only_the_supplement_has_is_never_presented_as_the_guideline(
+        assistant: Assistant):
+    answer = assistant.ask("When did Lund become a creative city?", "en")
+    assert answer.text.startswith(SUPPLEMENT_ONLY["en"].format(date="2026-11-26"))
+    assert "Lund was designated a UNESCO City of Literature in 2025" in answer.text
+    assert [c.label for c in answer.citations] == ["Supplement, Swedish members"]
+    assert INTRO["en"] not in answer.text
+
+
+def test_the_supplement_stays_out_of_answers_with_nothing_dated(assistant: Assistant):
+    answer = assistant.ask("På vilket språk ska årsrapporten till Svenska Unescorådet skrivas?",
+                           "sv")
+    assert "engelska" in answer.text
+    assert all(not c.label for c in answer.citations), answer.citations
+
+
+# 2. The membership path
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_the_membership_path_answers_from_the_guideline_and_says_what_it_does_not(
+        assistant: Assistant, language: str):
+    answers = membership_path(assistant, language)  # type: ignore[arg-type]
+    assert [a.question for a in answers] == list(PATH[language])
+    wait, assess, interest, languages, duties = answers
+    holding = {"sv": "tills vidare avvakta", "en": "for the time being wait"}[language]
+    assesses = {"sv": "Bedöma svenska städers ansökningar",
+                "en": "Assess Swedish cities' applications"}[language]
+    assert holding in wait.text and NOT_COVERED[language] in wait.text
+    assert assesses in assess.text
+    assert "1 april" in interest.text.lower()
+    assert any(c.label.startswith(("Tillägg", "Supplement")) for c in interest.citations)
+    assert ("franska" if language == "sv" else "French") in languages.text
+    assert not duties.abstained
+    for answer in answers:
+        assert answer.language == language and answer.citations
+
+
+def test_membership_cli_prints_the_cited_path(cli_env: dict[str, str]):
+    run = subprocess.run(["assistant", "membership", "--lang", "en"], env=cli_env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "Becoming a creative city" in run.stdout
+    assert "Assess Swedish cities' applications" in run.stdout
+    assert NOT_COVERED["en"] in run.stdout
+
+
+# 3. Draft replies and exports
+
+EMAIL_SV = """Hej!
+
+Jag arbetar på kulturförvaltningen i Norrköping. Hur ofta ska vi rapportera till Unesco?
+Och på vilket språk ska årsrapporten till Svenska Unescorådet skrivas? Vad kostar det?
+
+Med vänliga hälsningar
+Anna Andersson
+Vad säger ni om detta? (citerat tidigare mejl, ska inte besvaras)
+"""
+
+
+def test_questions_are_taken_from_the_email_body_not_its_signature():
+    assert questions_in(EMAIL_SV) == [
+        "Hur ofta ska vi rapportera till Unesco?",
+        "Och på vilket språk ska årsrapporten till Svenska Unescorådet skrivas?",
+        "Vad kostar det?",
+    ]
+    assert questions_in("Dear Council, who assesses applications? Regards, Tom") == [
+        "who assesses applications?"]
+
+
+def _valid(reply, index) -> None:
+    """Every marker points to a listed source, every source is used, and every quote is
+    verbatim in the indexed passage it names."""
+    used = {int(n) for n in MARKER.findall(reply.body)}
+    assert used == {c.n for c in reply.citations} == set(range(1, len(reply.citations) + 1))
+    for c in reply.citations:
+        assert c.quote in index.chunks[c.chunk_id].text
+
+
+def test_a_swedish_draft_reply_is_formal_numbered_and_cited(assistant: Assistant, index):
+    reply = draft_reply(assistant, EMAIL_SV)
+    assert reply.language == "sv" and reply.body.startswith("Hej,")
+    assert reply.body.rstrip().endswith("Svenska Unescorådet")
+    assert "Vart fjärde år ska de kreativa städerna rapportera" in reply.body
+    assert "Rapporterna skrivs på engelska" in reply.body
+    assert TO_COMPLETE["sv"] in reply.body  # the fee question: nothing in the sources
+    _valid(reply, index)
+    # The reporting passage answers two questions and keeps one number.
+    assert len({c.chunk_id for c in reply.citations}) == len(reply.citations)
+
+
+def test_an_english_draft_of_a_swedish_email_answers_in_english(assistant: Assistant, index):
+    reply = draft_reply(assistant, EMAIL_SV, "en")
+    assert reply.language == "en" and reply.body.startswith("Hello,")
+    assert "Every four years the creative cities shall report on their work to UNESCO" in reply.body
+    assert all(c.original for c in reply.citations if not c.label)  # the Swedish beside it
+    _valid(reply, index)
+
+
+def test_the_docx_opens_and_holds_the_reply_and_its_sources(assistant: Assistant,
+                                                            tmp_path: Path):
+    reply = draft_reply(assistant, EMAIL_SV)
+    path = tmp_path / "draft.docx"
+    path.write_bytes(to_docx(reply))
+    document = docx.Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert document.paragraphs[0].text == "Svarsutkast"
+    assert "Källor" in [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for c in reply.citations:
+        assert f"[{c.n}]" in text and c.quote in text
+    assert "**" not in text and "*På nationell nivå" not in text  # Markdown became runs
+    assert any(run.italic for p in document.paragraphs for run in p.runs)
+
+
+def test_any_answer_exports_as_markdown_with_its_sources(assistant: Assistant):
+    answer = assistant.ask("Hur ofta ska de kreativa städerna rapportera till Unesco?")
+    markdown = to_markdown(from_answer(answer))
+    assert markdown.startswith(f"# {answer.question}\n")
+    assert "## Källor" in markdown
+    for c in answer.citations:
+        assert f"[{c.n}] " in markdown and c.quote in markdown
+
+
+def test_draft_cli_writes_markdown_and_docx(cli_env: dict[str, str], tmp_path: Path):
+    out = tmp_path / "reply"
+    run = subprocess.run(["assistant", "draft", "-", "--out", str(out)], input=EMAIL_SV,
+                         env=cli_env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("# Svarsutkast") and "## Källor" in run.stdout
+    assert out.with_suffix(".md").read_text(encoding="utf-8") == run.stdout
+    body = "\n".join(p.text for p in docx.Document(str(out.with_suffix(".docx"))).paragraphs)
+    assert "Vart fjärde år ska de kreativa städerna rapportera" in body
+
+
+def test_ask_cli_exports_the_answer(cli_env: dict[str, str], tmp_path: Path):
+    out = tmp_path / "answer"
+    run = subprocess.run(["assistant", "ask", "Vem bedömer ansökningarna?", "--out", str(out)],
+                         env=cli_env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert f"Wrote {out}.md and {out}.docx" in run.stderr
+    assert "Bedöma svenska städers ansökningar" in out.with_suffix(".md").read_text("utf-8")
+    body = "\n".join(p.text for p in docx.Document(str(out.with_suffix(".docx"))).paragraphs)
+    assert "Bedöma svenska städers ansökningar" in body and "[1]" in body
+
+
+def test_draft_cli_refuses_an_empty_email(cli_env: dict[str, str]):
+    run = subprocess.run(["assistant", "draft", "-"], input="Hej!\n\nMvh\nAnna\n", env=cli_env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "no text to answer" in run.stderr
+
+
+# 4. Feedback and the audit export
+
+
+def test_feedback_is_joined_to_its_answer_in_the_export(assistant: Assistant, tmp_path: Path):
+    log = AuditLog(tmp_path / "audit.jsonl")
+    first = log.record(assistant.ask("Hur ofta ska de kreativa städerna rapportera?"), "app")
+    second = log.record(assistant.ask("What does membership cost?"), "cli")
+    assert first and second and first != second
+    assert log.feedback(first, True, "  Precis vad jag behövde  ")
+    assert log.feedback(second, False)
+    rows = export(log.read())
+    assert [r["id"] for r in rows] == [first, second]
+    assert rows[0]["feedback"][0]["helpful"] is True
+    assert rows[0]["feedback"][0]["comment"] == "Precis vad jag behövde"
+    assert rows[1]["feedback"][0]["helpful"] is False
+    table = list(csv.DictReader(io.StringIO(export_csv(rows))))
+    assert [(r["id"], r["helpful"]) for r in table] == [(first, "True"), (second, "False")]
+    assert table[0]["citations"].startswith("[1] riktlinjer-kreativa-stader")
+
+
+def test_audit_cli_exports_json_and_csv(cli_env: dict[str, str], tmp_path: Path):
+    env = cli_env | {"ASSISTANT_AUDIT_LOG": str(tmp_path / "audit.jsonl")}
+    asked = subprocess.run(["assistant", "ask", "Who assesses applications?"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert asked.returncode == 0, asked.stderr
+    rows = json.loads(subprocess.run(["assistant", "audit"], env=env, capture_output=True,
+                                     text=True, timeout=60, check=True).stdout)
+    assert [r["question"] for r in rows] == ["Who assesses applications?"]
+    assert rows[0]["channel"] == "cli" and rows[0]["feedback"] == []
+    table = subprocess.run(["assistant", "audit", "--csv"], env=env, capture_output=True,
+                           text=True, timeout=60, check=True).stdout
+    assert table.splitlines()[0].startswith("time,id,channel")
+    off = subprocess.run(["assistant", "audit"], env=env | {"ASSISTANT_AUDIT": "false"},
+                         capture_output=True, text=True, timeout=60)
+    assert off.returncode == 2 and "ASSISTANT_AUDIT" in off.stderr
