@@ -68,6 +68,9 @@ REGISTER_HEADERS = ["Aktör / Actor", "Nivå / Level", "När / When", "Till / To
                     "Språk / Language", "Krav (svenska)", "Requirement (English)",
                     "Avsnitt / Section", "Stycke / Passage"]
 ANSWER_STEM = "svar-answer"
+MAX_COMMENT_CHARS = 2000
+CACHE_SWEEP_S = 3600  # Gradio deletes served exports older than this, this often
+_EXPORTS = tempfile.TemporaryDirectory(prefix="kreativa-exports-")  # removed at exit
 DRAFT_STEM = "svarsutkast-draft-reply"
 
 
@@ -114,21 +117,26 @@ def respond(assistant: Assistant, question: str, history: list[Message], lang: s
 
 
 def give_feedback(audit: AuditLog | None, shown: Shown | None, helpful: bool,
-                  comment: str) -> str:
-    """Record feedback on the last answer; the line to show under the buttons."""
+                  comment: str) -> tuple[str, str]:
+    """Record feedback on the last answer: (the line to show under the buttons, the comment
+    box, emptied once the comment is kept)."""
     if shown is None:
-        return FEEDBACK["none"]
+        return FEEDBACK["none"], comment
     if audit is None or not shown.audit_id:
-        return FEEDBACK["off"]
-    saved = audit.feedback(shown.audit_id, helpful, comment)
-    return FEEDBACK["saved" if saved else "failed"]
+        return FEEDBACK["off"], comment
+    saved = audit.feedback(shown.audit_id, helpful, comment[:MAX_COMMENT_CHARS])
+    return FEEDBACK["saved" if saved else "failed"], "" if saved else comment
+
+
+def export_folder() -> Path:
+    """A fresh folder for one export, inside the app's own temporary folder (removed when
+    the app stops; Gradio's copies are removed by its cache sweep)."""
+    return Path(tempfile.mkdtemp(dir=_EXPORTS.name))
 
 
 def export_files(reply: Reply, stem: str) -> tuple[str, str]:
-    """A reply written as .md and .docx in a fresh temporary folder, for the download
-    buttons."""
-    folder = Path(tempfile.mkdtemp(prefix="kreativa-export-"))
-    markdown, word = write_exports(reply, folder, stem)
+    """A reply written as .md and .docx, for the download buttons."""
+    markdown, word = write_exports(reply, export_folder(), stem)
     return str(markdown), str(word)
 
 
@@ -140,12 +148,17 @@ def export_answer(shown: Shown | None) -> tuple[Any, Any, str]:
     return gr.update(value=markdown, visible=True), gr.update(value=word, visible=True), ""
 
 
-def draft_update(assistant: Assistant, email: str, lang: str) -> tuple[str, Any, Any]:
-    """The draft-reply tab: the draft shown, and its two downloads (or an error line)."""
+def draft_update(assistant: Assistant, email: str, lang: str,
+                 audit: AuditLog | None = None) -> tuple[str, Any, Any]:
+    """The draft-reply tab: the draft shown, and its two downloads (or an error line); each
+    answered question goes to the audit log."""
     try:
         reply = draft_reply(assistant, email, lang)
     except AssistantError as err:
         return f"**{inert(str(err))}**", gr.update(visible=False), gr.update(visible=False)
+    if audit is not None:
+        for answer in reply.answers:
+            audit.record(answer, "app-draft")
     markdown, word = export_files(reply, DRAFT_STEM)
     shown = inert(to_markdown(reply)).replace("\n", "  \n")
     return shown, gr.update(value=markdown, visible=True), gr.update(value=word, visible=True)
@@ -160,8 +173,7 @@ def register_rows(rows: list[Obligation]) -> list[list[str]]:
 def register_update(register: list[Obligation], actor: str) -> tuple[list[list[str]], str]:
     """The table and its CSV file for one actor (or all)."""
     rows = by_actor(register, None if actor == ALL_ACTORS else actor)
-    folder = Path(tempfile.mkdtemp(prefix="kreativa-register-"))
-    path = folder / "skyldigheter-obligations.csv"
+    path = export_folder() / "skyldigheter-obligations.csv"
     path.write_text(to_csv(rows), encoding="utf-8")
     return register_rows(rows), str(path)
 
@@ -179,7 +191,10 @@ def calendar_update(register: list[Obligation], city: str, year: float | None) -
 def membership_update(assistant: Assistant, lang: str) -> str:
     """The membership path for the prospective-cities tab."""
     language: Language = "en" if lang == "en" else "sv"
-    return membership_markdown(membership_path(assistant, language), language)
+    try:
+        return membership_markdown(membership_path(assistant, language), language)
+    except AssistantError as err:
+        return f"**{inert(str(err))}**"
 
 
 def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | None) -> None:
@@ -222,9 +237,11 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
           [chat, sources, question, last], api_name="ask"
           ).then(lambda: hidden, None, [answer_md, answer_docx])  # the last export is stale
     export.click(export_answer, [last], [answer_md, answer_docx, thanks])
-    helpful.click(lambda s, c: give_feedback(audit, s, True, c), [last, comment], [thanks],
+    helpful.click(lambda s, c: give_feedback(audit, s, True, c), [last, comment],
+                  [thanks, comment],
                   api_name="feedback_helpful")
-    unhelpful.click(lambda s, c: give_feedback(audit, s, False, c), [last, comment], [thanks],
+    unhelpful.click(lambda s, c: give_feedback(audit, s, False, c), [last, comment],
+                    [thanks, comment],
                     api_name="feedback_unhelpful")
 
 
@@ -262,7 +279,7 @@ def _membership_tab(assistant: Assistant) -> None:
                api_name="membership")
 
 
-def _draft_tab(assistant: Assistant) -> None:
+def _draft_tab(assistant: Assistant, audit: AuditLog | None) -> None:
     gr.Markdown("Klistra in ett inkommande mejl; utkastet svarar på dess frågor ur källorna, "
                 "med numrerade källhänvisningar. Paste an incoming email; the draft answers "
                 "its questions from the sources, with numbered citations.")
@@ -275,7 +292,7 @@ def _draft_tab(assistant: Assistant) -> None:
     with gr.Row():
         draft_md = gr.DownloadButton(".md", elem_id="draft-md", visible=False, size="sm")
         draft_docx = gr.DownloadButton(".docx", elem_id="draft-docx", visible=False, size="sm")
-    write.click(lambda e, lg: draft_update(assistant, e, lg), [email, lang],
+    write.click(lambda e, lg: draft_update(assistant, e, lg, audit), [email, lang],
                 [draft, draft_md, draft_docx], api_name="draft")
 
 
@@ -288,11 +305,13 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive",
     assistant = assistants[default]
     if register is None:
         register = read_register(assistant.retriever.index.folder)
-    with gr.Blocks(title="Unescos kreativa städer i Sverige — assistent") as demo:
+    with gr.Blocks(title="Unescos kreativa städer i Sverige — assistent",
+                   delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S)) as demo:
         gr.Markdown("## Riktlinjer för Unescos kreativa städer i Sverige · "
                     "Guidelines for UNESCO Creative Cities in Sweden\nAsk in Swedish or "
                     "English; every answer cites the passage it comes from: the guideline "
-                    "first, then the conventions it refers to.")
+                    "first, then the conventions it refers to, then (marked as such) the "
+                    "supplement of later, dated facts.")
         with gr.Tabs():
             with gr.Tab("Fråga / Ask", id="ask-tab"):
                 _chat_tab(assistants, default, audit)
@@ -301,7 +320,7 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive",
             with gr.Tab("Bli kreativ stad / Joining", id="membership-tab"):
                 _membership_tab(assistant)
             with gr.Tab("Svarsutkast / Draft a reply", id="draft-tab"):
-                _draft_tab(assistant)
+                _draft_tab(assistant, audit)
     return demo
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from assistant.membership import NOT_COVERED
 from assistant.support import Support, Thresholds, support
-from assistant.types import SUPPLEMENT, Chunk, Citation, Hit, Language
+from assistant.types import GUIDELINE, SUPPLEMENT, Chunk, Citation, Hit, Language
 
 MAX_PASSAGES = 3
 CANDIDATES = 5
@@ -30,7 +31,10 @@ DATED_INTRO = {
     "en": "According to the guidelines (strategy period {period}; unofficial English "
     "translation, the Swedish original is shown with each source):",
 }
-TIME_BOUND = re.compile(r"\b(?:i ?dag|today|currently|nu)\b|\b(?:19|20)\d\d\b", re.IGNORECASE)
+TIME_BOUND = re.compile(  # "today", a strategy period "2018–2021", a designation in a year
+    r"\b(?:i ?dag|today|currently)\b|\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)\d\d\b"
+    r"|\b(?:utsågs|designated)\b", re.IGNORECASE)
+MAX_LATER = 2  # supplement passages after the guideline's
 # The supplement's later facts: never presented as the guideline.
 SUPPLEMENT_HEADER = {
     "sv": "Senare uppgifter ur tillägget (sammanställt {date}), inte ur riktlinjerna; varje "
@@ -39,7 +43,8 @@ SUPPLEMENT_HEADER = {
           "line names its source:",
 }
 SUPPLEMENT_ONLY = {
-    "sv": "Riktlinjerna säger inget om detta. " + SUPPLEMENT_HEADER["sv"].capitalize(),
+    "sv": "Riktlinjerna säger inget om detta. Senare uppgifter ur tillägget (sammanställt "
+          "{date}), inte ur riktlinjerna; varje rad anger sin källa:",
     "en": "The guidelines do not say. " + SUPPLEMENT_HEADER["en"],
 }
 # A referenced instrument's passages, after the guideline's (authority order).
@@ -96,10 +101,11 @@ def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thres
         return []
     floor = _closeness(judged[0]) - MARGIN
     chosen = [h for s, h in judged if _closeness((s, h)) >= floor]
-    current = [h for h in chosen if h.chunk.doc_id not in later]
-    if current and not any(TIME_BOUND.search(h.chunk.text) for h in current):
-        chosen = current  # nothing dated for the supplement to update
-    return chosen[:MAX_PASSAGES]
+    current = [h for h in chosen if h.chunk.doc_id not in later][:MAX_PASSAGES]
+    dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in current)
+    if current and not dated:
+        return current  # nothing dated for the supplement to update
+    return current + [h for h in chosen if h.chunk.doc_id in later][:MAX_LATER]
 
 
 def document_name(chunk: Chunk) -> str:
@@ -192,10 +198,24 @@ def dated_intro(citations: Collection[Citation], language: Language,
     """The line a generated answer opens with when it cites a time-bound passage of the
     guideline ("According to the guidelines (strategy period 2018–2021)…"), else ""."""
     for cited in citations:
-        date = str((records or {}).get(cited.doc_id, {}).get("date", ""))
-        if not cited.label and date and TIME_BOUND.search(cited.quote):
+        record = (records or {}).get(cited.doc_id, {})
+        date, guideline = str(record.get("date", "")), record.get("kind") == GUIDELINE
+        if guideline and date and TIME_BOUND.search(cited.quote):
             return DATED_INTRO[language].format(period=date)
     return ""
+
+
+def later_part(citations: Collection[Citation], language: Language, start: int,
+               records: Records) -> tuple[str, list[Citation]]:
+    """The supplement's lines an extractive answer cites, under their own header and
+    numbered after `start`: what a generated answer (written from the guideline and the
+    instruments only) is given, so the supplement is never worded as the guideline."""
+    later = [c for c in citations if records.get(c.doc_id, {}).get("kind") == SUPPLEMENT]
+    if not later:
+        return "", []
+    renumbered = [replace(c, n=start + i) for i, c in enumerate(later, start=1)]
+    head = SUPPLEMENT_HEADER[language].format(date=records[later[0].doc_id].get("date", ""))
+    return head + "\n\n" + "\n".join(f"- {c.quote} [{c.n}]" for c in renumbered), renumbered
 
 
 def extractive(question: str, language: Language, hits: list[Hit], limits: Thresholds,

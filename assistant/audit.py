@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.errors import AssistantError
 from assistant.format import to_json
 from assistant.types import Answer
 
@@ -70,11 +71,17 @@ class AuditLog:
             os.close(fd)
 
     def read(self) -> list[dict[str, Any]]:
-        """Every record so far (for export and tests)."""
+        """Every record so far (for export and tests); a damaged line is named."""
         if not self.path.is_file():
             return []
-        lines = self.path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        records = []
+        for n, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
+            try:
+                records.append(json.loads(line)) if line.strip() else None
+            except json.JSONDecodeError as err:
+                raise AssistantError(f"Line {n} of the audit log {self.path} is damaged "
+                                     f"({err.msg}); remove or repair that line.") from err
+        return records
 
 
 def _now() -> str:
@@ -110,9 +117,17 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         last = row["feedback"][-1] if row["feedback"] else {}
         cited = "; ".join(f"[{c['n']}] {c['chunk_id']}" for c in row.get("citations", []))
-        writer.writerow(row | {"citations": cited, "helpful": last.get("helpful", ""),
-                               "comment": last.get("comment", "")})
+        cells = row | {"citations": cited, "helpful": last.get("helpful", ""),
+                       "comment": last.get("comment", "")}
+        writer.writerow({k: _inert_cell(v) for k, v in cells.items()})
     return out.getvalue()
+
+
+def _inert_cell(value: Any) -> Any:
+    """A typed cell that a spreadsheet would run as a formula ("=HYPERLINK(…)") is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def open_audit(path: Path | None) -> AuditLog | None:

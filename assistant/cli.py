@@ -162,6 +162,9 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
         raise AssistantError(f"-k must be between 1 and 20, not {k}.")
     if args.question != "-" and not args.question.strip():
         raise AssistantError("The question is empty; ask a question in Swedish or English.")
+    if args.out and args.question == "-":
+        raise AssistantError("--out writes one answer; ask one question with it, or use "
+                             "--json for a batch.")
     from assistant.service import load_assistant  # models load only for `ask`
 
     backend = args.backend or settings.backend
@@ -280,6 +283,10 @@ def _email(arg: str) -> str:
 def run_draft(settings: Settings, args: argparse.Namespace) -> int:
     """Print a drafted reply to an email (Markdown), and write it as .md and .docx."""
     reply = draft_reply(_assistant(settings), _email(args.email), args.lang)
+    audit = open_audit(settings.audit_path)
+    if audit is not None:
+        for answer in reply.answers:
+            audit.record(answer, "cli-draft")
     print(to_markdown(reply), end="")
     if args.out:
         _export(reply, args.out)
@@ -290,7 +297,8 @@ def run_audit(settings: Settings, args: argparse.Namespace) -> int:
     """Print the audit log's answers with their feedback, as JSON or CSV."""
     log = open_audit(settings.audit_path)
     if log is None:
-        raise AssistantError("The audit log is off (ASSISTANT_AUDIT=false); nothing to export.")
+        raise AssistantError("The audit log is off (ASSISTANT_AUDIT=false), so there is "
+                             "nothing to export; set ASSISTANT_AUDIT=true to keep one.")
     rows = export(log.read())
     print(export_csv(rows) if args.csv else json.dumps(rows, ensure_ascii=False, indent=1),
           end="" if args.csv else "\n")

@@ -13,27 +13,33 @@ from assistant.citations import MARKER
 from assistant.errors import AssistantError
 from assistant.membership import NOT_COVERED
 from assistant.text import split_sentences
-from assistant.types import Answer, Citation, Language, Reply
+from assistant.types import SUPPLEMENT, Answer, Citation, Language, Reply
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
 
 MAX_EMAIL_CHARS = 8000
 MAX_QUESTIONS = 6
-# Lines that open or close an email rather than ask anything.
-_GREETING = re.compile(r"^(?:hej|hejsan|hallå|god (?:morgon|dag)|dear|hi|hello|to whom)\b.{0,40}$",
-                       re.IGNORECASE)
+MAX_REQUEST_CHARS = 2000  # a question-free email is asked as one question: this long at most
+_GREETINGS = r"(?:hej|hejsan|hallå|god (?:morgon|dag)|dear|hi|hello|to whom)"
+# A line that only greets (a greeting followed by a question is kept, without the greeting).
+_GREETING = re.compile(rf"^{_GREETINGS}\b[^?.]{{0,40}}$", re.IGNORECASE)
+_OPENER = re.compile(rf"^{_GREETINGS}\b[^,.!?]{{0,40}}[,!]\s*", re.IGNORECASE)
 _SIGN_OFF = re.compile(r"^(?:med vänliga hälsningar|vänliga hälsningar|mvh|hälsningar|"
                        r"best regards|kind regards|regards|best wishes|sincerely|yours)\b",
                        re.IGNORECASE)
-_OPENER = re.compile(r"^(?:hej|hejsan|hallå|dear|hi|hello)\b[^,.!?]{0,40}[,!]\s*", re.IGNORECASE)
 OPENING = {
     "sv": "Hej,\n\nTack för ditt mejl. Nedan svarar vi utifrån Riktlinjer för Unescos kreativa "
-          "städer i Sverige och de dokument som riktlinjerna hänvisar till. Siffrorna inom "
-          "hakparentes hänvisar till källorna i slutet av brevet.",
+          "städer i Sverige och de dokument som riktlinjerna hänvisar till.",
     "en": "Hello,\n\nThank you for your message. We answer below from the Guidelines for "
-          "UNESCO Creative Cities in Sweden and the documents they refer to. The numbers in "
-          "brackets refer to the sources listed at the end of this letter.",
+          "UNESCO Creative Cities in Sweden and the documents they refer to.",
+}
+NUMBERED = {"sv": "Siffrorna inom hakparentes hänvisar till källorna i slutet av brevet.",
+            "en": "The numbers in brackets refer to the sources listed at the end of this "
+                  "letter."}
+CHECK_SUPPLEMENT = {
+    "sv": "(Utkast: kontrollera uppgifterna ur tillägget mot deras källor innan brevet skickas.)",
+    "en": "(Draft: check the supplement's facts against their sources before sending.)",
 }
 CLOSING = {"sv": "Med vänliga hälsningar\n\nSvenska Unescorådet",
            "en": "Kind regards\n\nSvenska Unescorådet (the Swedish National Commission for UNESCO)"}
@@ -48,6 +54,9 @@ SCOPE_TO_COMPLETE = {
     "en": "(The guidelines do not cover fees, deadlines or application forms; complete if "
           "needed.)",
 }
+MORE_QUESTIONS = {"sv": "(Mejlet har {n} frågor till som utkastet inte besvarar; besvara dem här.)",
+                  "en": "(The email asks {n} more questions that this draft does not answer; "
+                        "answer them here.)"}
 
 
 def email_body(email: str) -> str:
@@ -62,25 +71,30 @@ def email_body(email: str) -> str:
 
 
 def questions_in(email: str) -> list[str]:
-    """The questions an email asks: its sentences ending in a question mark, or, when it
-    has none, its whole body as one request."""
+    """The questions an email asks (its sentences ending in a question mark, each once), or,
+    when it has none, its whole body as one request."""
     body = email_body(email)
     if not body:
         raise AssistantError("The email has no text to answer; paste the message itself.")
-    asked = [s for s in split_sentences(body) if s.rstrip().endswith("?")]
-    return list(dict.fromkeys(asked or [body]))[:MAX_QUESTIONS]
+    asked = list(dict.fromkeys(s for s in split_sentences(body) if s.rstrip().endswith("?")))
+    if not asked and len(body) > MAX_REQUEST_CHARS:
+        raise AssistantError(
+            f"The email asks no question (no sentence ends in '?') and is {len(body)} "
+            f"characters long; paste the questions themselves, each ending in '?'.")
+    return asked or [body]
 
 
 def _renumbered(answer: Answer, sources: dict[str, Citation]) -> str:
     """The answer's text with its markers renumbered into the reply's one source list,
-    adding its citations to `sources` (a passage cited twice keeps one number)."""
+    adding its citations to `sources` (a passage cited twice keeps one number); a marker
+    that points to none of the answer's citations is dropped."""
     numbers: dict[int, int] = {}
     for cited in answer.citations:
         if cited.chunk_id not in sources:
-            n = len(sources) + 1
-            sources[cited.chunk_id] = replace(cited, n=n)
+            sources[cited.chunk_id] = replace(cited, n=len(sources) + 1)
         numbers[cited.n] = sources[cited.chunk_id].n
-    return MARKER.sub(lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", answer.text)
+    known = {n: f"[{m}]" for n, m in numbers.items()}
+    return MARKER.sub(lambda m: known.get(int(m.group(1)), ""), answer.text)
 
 
 def _section(answer: Answer, text: str) -> str:
@@ -91,24 +105,56 @@ def _section(answer: Answer, text: str) -> str:
     return f"**{ASKED[language]}:** {answer.question}\n\n{text}"
 
 
-def compose_reply(answers: Iterable[Answer], language: Language) -> Reply:
-    """One formal reply from the answers to an email's questions."""
+def _opening(language: Language, citations: list[Citation], supplement: bool) -> str:
+    parts = [OPENING[language]]
+    if citations:
+        parts[0] += " " + NUMBERED[language]
+    if supplement:
+        parts.append(CHECK_SUPPLEMENT[language])
+    return "\n\n".join(parts)
+
+
+def compose_reply(answers: Iterable[Answer], language: Language, unanswered: int = 0,
+                  later: Iterable[str] = ()) -> Reply:
+    """One formal reply from the answers to an email's questions; `unanswered`: how many
+    more questions the email asks; `later`: the supplement's document ids."""
     sources: dict[str, Citation] = {}
     answered = list(answers)
     sections = [_section(a, _renumbered(a, sources)) for a in answered]
-    body = "\n\n".join([OPENING[language], *sections, CLOSING[language]])
-    return Reply(language, TITLE[language], body, tuple(sources.values()),
-                 tuple(a.question for a in answered))
+    if unanswered:
+        sections.append(MORE_QUESTIONS[language].format(n=unanswered))
+    cited = list(sources.values())
+    supplement = any(c.doc_id in set(later) for c in cited)
+    body = "\n\n".join([_opening(language, cited, supplement), *sections, CLOSING[language]])
+    return Reply(language, TITLE[language], body, tuple(cited),
+                 tuple(a.question for a in answered), tuple(answered))
+
+
+def _answers(assistant: Assistant, asked: list[str], language: Language) -> list[Answer]:
+    """Each question answered in turn (a question that leans on the one before is read with
+    it); one the assistant refuses becomes a part for the drafter to complete."""
+    answers: list[Answer] = []
+    for question in asked:
+        history = [(a.question, a.text) for a in answers[-1:]]
+        try:
+            answers.append(assistant.ask(question, language, history=history))
+        except AssistantError:
+            answers.append(Answer(question, language, ABSTAIN[language], (), True,
+                                  assistant.backend))
+    return answers
 
 
 def draft_reply(assistant: Assistant, email: str, lang: str = "auto") -> Reply:
     """A reply to a pasted email in the chosen language ("auto": the email's), answering
-    each of its questions from the sources."""
+    each of its questions (up to MAX_QUESTIONS) from the sources."""
     from assistant.service import clean_question, resolve_language
 
     if len(email) > MAX_EMAIL_CHARS:
         raise AssistantError(f"The email is {len(email)} characters long; paste at most "
                              f"{MAX_EMAIL_CHARS} (the part with the questions).")
     asked = questions_in(email)
-    language, _ = resolve_language(clean_question(" ".join(asked)[:2000]), lang)
-    return compose_reply((assistant.ask(q, language) for q in asked), language)
+    language, _ = resolve_language(clean_question(" ".join(asked)[:MAX_REQUEST_CHARS]), lang)
+    records = assistant.retriever.index.manifest.documents
+    later = [d for d, r in records.items() if r.get("kind") == SUPPLEMENT]
+    answers = _answers(assistant, asked[:MAX_QUESTIONS], language)
+    return compose_reply(answers, language, max(0, len(asked) - MAX_QUESTIONS), later)

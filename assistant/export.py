@@ -10,7 +10,9 @@ from pathlib import Path
 from assistant.format import ORIGINAL, SOURCES, source_name
 from assistant.types import Answer, Reply
 
-_INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*)")  # **bold** and *italic* runs
+# **bold**, *italic* and _italic_ runs (an emphasis opens before a non-space, so "5 * 3"
+# stays text, and an underscore inside a word or a URL stays too).
+_INLINE = re.compile(r"(\*\*[^*\s][^*]*\*\*|\*[^*\s][^*]*\*|(?<!\w)_[^_\s][^_]*_(?!\w))")
 _BULLET = re.compile(r"^( *)[-*] +(.*)$")
 
 
@@ -44,10 +46,10 @@ def _runs(paragraph: object, text: str) -> None:
     for part in _INLINE.split(text):
         if part.startswith("**") and part.endswith("**") and len(part) > 4:
             paragraph.add_run(part[2:-2]).bold = True  # type: ignore[attr-defined]
-        elif part.startswith("*") and part.endswith("*") and len(part) > 2:
+        elif _INLINE.fullmatch(part):
             paragraph.add_run(part[1:-1]).italic = True  # type: ignore[attr-defined]
         elif part:
-            paragraph.add_run(part.replace("_", ""))  # type: ignore[attr-defined]
+            paragraph.add_run(part)  # type: ignore[attr-defined]
 
 
 def to_docx(reply: Reply) -> bytes:
@@ -74,8 +76,10 @@ def to_docx(reply: Reply) -> bytes:
 
 
 def write_exports(reply: Reply, folder: Path, stem: str) -> tuple[Path, Path]:
-    """Write `<stem>.md` and `<stem>.docx` into a folder; returns both paths."""
+    """Write `<stem>.md` and `<stem>.docx` into a folder (a `.md` or `.docx` ending on the
+    stem is dropped); returns both paths."""
     folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"\.(?:md|docx)$", "", stem, flags=re.IGNORECASE)
     markdown, word = folder / f"{stem}.md", folder / f"{stem}.docx"
     markdown.write_text(to_markdown(reply), encoding="utf-8")
     word.write_bytes(to_docx(reply))

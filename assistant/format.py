@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from assistant.membership import NOT_COVERED, TITLE
+from assistant.membership import TITLE, closing_line
 from assistant.obligations import FOUR_YEARLY, Due, next_four_yearly
 from assistant.types import Answer, Citation, Obligation
 
@@ -94,11 +94,12 @@ def chat_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def sources_markdown(answer: Answer) -> str:
-    """The sources panel: each cited passage with document, section and any original."""
+def sources_markdown(answer: Answer, level: int = 3) -> str:
+    """The sources panel: each cited passage with document, section and any original, under
+    a heading of this level."""
     if not answer.citations:
         return ""
-    blocks = [f"### {SOURCES[answer.language]}"]
+    blocks = [f"{'#' * level} {SOURCES[answer.language]}"]
     for c in answer.citations:
         quote = inert(c.quote).replace("\n", "  \n")
         name = inert(source_name(c, answer.language))
@@ -135,11 +136,9 @@ def membership_text(answers: list[Answer], language: str) -> str:
     """The membership path for the terminal: each question, its cited answer, then what the
     guideline does not cover."""
     parts = [TITLE[language]]
-    for answer in answers:
-        parts.append(f"\n## {answer.question}\n\n{to_text(answer)}")
-    if not any(NOT_COVERED[language] in a.text for a in answers):
-        parts.append(f"\n{NOT_COVERED[language]}")
-    return "\n".join(parts)
+    parts += [f"\n## {answer.question}\n\n{to_text(answer)}" for answer in answers]
+    parts.append(f"\n{closing_line(answers, language)}")
+    return "\n".join(parts).rstrip() + "\n"
 
 
 def membership_markdown(answers: list[Answer], language: str) -> str:
@@ -147,7 +146,6 @@ def membership_markdown(answers: list[Answer], language: str) -> str:
     parts = [f"### {TITLE[language]}"]
     for answer in answers:
         parts += [f"#### {inert(answer.question)}", chat_markdown(answer),
-                  sources_markdown(answer).replace("### ", "##### ", 1)]
-    if not any(NOT_COVERED[language] in a.text for a in answers):
-        parts.append(inert(NOT_COVERED[language]))
+                  sources_markdown(answer, level=5)]
+    parts.append(inert(closing_line(answers, language)))
     return "\n\n".join(p for p in parts if p)

@@ -12,11 +12,19 @@ if TYPE_CHECKING:
     from assistant.service import Assistant
     from assistant.types import Answer, Language
 
-# A question about joining the network (applications, membership, candidates).
+# A question about joining the network: applying, membership, candidates (not "which
+# obligations apply", "the application of Article 7" or "join a sub-group meeting").
 ABOUT_JOINING = re.compile(
-    r"\b(?:ansök\w*|ansöknings\w*|medlemskap\w*|bli (?:en )?kreativ stad|gå med|kandidat\w*|"
-    r"intresseanmälan|apply|applying|application|applications|join|joining|membership|"
-    r"candidate\w*|candidacy)\b",
+    r"\b(?:ansöka|ansöker|ansökan|ansökningar\w*|ansökningsomgång\w*|medlemskap\w*|"
+    r"blir? (?:\w+ )?(?:en )?(?:kreativ stad|medlem)|gå med i nätverket|kandidat\w*|"
+    r"intresseanmälan|"
+    r"membership|candida\w*|(?:new|more|our|city's|cities'|swedish) applications?|"
+    r"expression of interest|become a (?:creative city|member)|"
+    r"join(?:ing)? the (?:creative cities )?network|"
+    r"(?:cities|city|we|us) to apply|(?:can|could|may|should|do|does) (?:we|our city|a city|"
+    r"swedish cities|cities|it) (?:still )?apply|apply (?:to|for) (?:the )?(?:network|"
+    r"membership|designation|uccn)|applications? (?:to|for) (?:the )?(?:network|membership|"
+    r"uccn|unesco|join))\b",
     re.IGNORECASE,
 )
 NOT_COVERED = {
@@ -60,6 +68,12 @@ def with_scope(answer: Answer) -> Answer:
     if answer.abstained or not about_joining(answer.question):
         return answer
     return replace(answer, text=f"{answer.text}\n\n{NOT_COVERED[answer.language]}")
+
+
+def closing_line(answers: list[Answer], language: str) -> str:
+    """What the path ends with: the line saying what the guideline does not cover, unless an
+    answer already says it."""
+    return "" if any(NOT_COVERED[language] in a.text for a in answers) else NOT_COVERED[language]
 
 
 def membership_path(assistant: Assistant, language: Language) -> list[Answer]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
 
-from assistant.answer import dated_intro, extractive
+from assistant.answer import dated_intro, extractive, later_part
 from assistant.citations import verify
 from assistant.embeddings import make_embedder
 from assistant.errors import AssistantError
@@ -25,7 +25,7 @@ from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.store import StoreConfig
 from assistant.support import SupportChecker, Thresholds, thresholds_for
-from assistant.types import Answer, Hit, Language
+from assistant.types import SUPPLEMENT, Answer, Hit, Language
 from assistant.verify import Checked, verify_answer
 
 log = logging.getLogger("assistant")
@@ -166,8 +166,9 @@ class Assistant:
                    extracted: Answer) -> Generator[str, None, Answer]:
         """Draft with the model and verify; `extracted` is the answer to fall back to."""
         assert self.model is not None and self.checker is not None
-        notice = extracted.notice
-        passages = numbered(hits)
+        records = self.retriever.index.manifest.documents
+        later = {d for d, r in records.items() if r.get("kind") == SUPPLEMENT}
+        passages = numbered([h for h in hits if h.chunk.doc_id not in later])
         draft = ""
         try:
             for token in answer_chain(self.model).stream(
@@ -181,13 +182,22 @@ class Assistant:
         if not checked.citations:
             why = REASONS["unsupported" if draft.strip() else "empty"][language]
             return _fallback(extracted, why, draft, checked)
-        intro = dated_intro(checked.citations, language,
-                            self.retriever.index.manifest.documents)
+        return self._checked(question, language, checked, extracted, passages, draft)
+
+    def _checked(self, question: str, language: Language, checked: Checked, extracted: Answer,
+                 passages: list[Hit], draft: str) -> Answer:
+        """The verified generated answer: the period when it cites a time-bound passage, then
+        its text, then the supplement's lines the extractive answer cited, under their header."""
+        records = self.retriever.index.manifest.documents
+        intro = dated_intro(checked.citations, language, records)
+        extra, later = later_part(extracted.citations, language, len(checked.citations),
+                                  records)
         return Answer(
             question=question, language=language,
-            text=f"{intro}\n\n{checked.text}" if intro else checked.text,
-            citations=checked.citations, abstained=False, backend=self.backend,
-            notice=_join(notice, self.note), retrieved=tuple(h.chunk.chunk_id for h in passages),
+            text="\n\n".join(p for p in (intro, checked.text, extra) if p),
+            citations=(*checked.citations, *later), abstained=False, backend=self.backend,
+            notice=_join(extracted.notice, self.note),
+            retrieved=tuple(h.chunk.chunk_id for h in passages) + tuple(c.chunk_id for c in later),
             verification=checked.verification, dropped=checked.dropped, draft=draft)
 
 

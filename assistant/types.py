@@ -7,6 +7,7 @@ from typing import Literal
 
 Language = Literal["sv", "en"]
 BlockKind = Literal["paragraph", "bullet", "footnote"]
+GUIDELINE = "guideline"  # the document kind of the guideline and its translation
 SUPPLEMENT = "supplement"  # the document kind of later, dated facts (never the guideline)
 
 
@@ -195,3 +196,4 @@ class Reply:
     body: str  # Markdown with `[n]` markers
     citations: tuple[Citation, ...]
     questions: tuple[str, ...] = ()  # what it answers
+    answers: tuple[Answer, ...] = ()  # each question's answer, for the audit log

@@ -24,8 +24,9 @@ OUT = REPO_ROOT / "docs" / "screenshots"
 TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1280, "height": 900}
 EMAIL = ("Dear Svenska Unescorådet,\n\nOur city is thinking of joining the Creative Cities "
-         "Network. Who assesses applications from Swedish cities? Is the Council encouraging "
-         "new applications at the moment?\n\nKind regards,\nMaria")
+         "Network. Who assesses applications from Swedish cities? Is the National Commission "
+         "encouraging new applications at the moment? What does membership cost?\n\n"
+         "Kind regards,\nMaria")
 
 
 def _ask(page) -> None:  # type: ignore[no-untyped-def]

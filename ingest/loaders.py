@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from assistant.errors import AssistantError
-from assistant.types import SUPPLEMENT, Block, BlockKind, Document
+from assistant.types import GUIDELINE, SUPPLEMENT, Block, BlockKind, Document
 
 _ID = re.compile(r"\s*\{#([\w.:-]+)\}\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -137,13 +137,17 @@ def parse_markdown(raw: str, source: str = "") -> Document:
 
 
 def _authority(meta: dict[str, str]) -> int:
-    raw = meta.get("authority", "1")
+    raw, name = meta.get("authority", "1"), meta.get("doc_id", "a document")
+    fix = "use 1 for the guideline and a larger number for what ranks below it"
     try:
-        return int(raw)
+        authority = int(raw)
     except ValueError as err:
-        raise AssistantError(f"authority: {raw!r} in {meta.get('doc_id', 'a document')}'s front "
-                             "matter is not a whole number; use 1 for the guideline and a "
-                             "larger number for what ranks below it.") from err
+        raise AssistantError(f"authority: {raw!r} in {name}'s front matter is not a whole "
+                             f"number; {fix}.") from err
+    if authority == 1 and meta.get("kind", GUIDELINE) != GUIDELINE:
+        raise AssistantError(f"{name} is a {meta['kind']} but has authority 1, which only the "
+                             f"guideline has; {fix}.")
+    return authority
 
 
 def _document(meta: dict[str, str], blocks: tuple[Block, ...], source: str) -> Document:

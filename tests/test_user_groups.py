@@ -9,12 +9,14 @@ import io
 import json
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import docx
 import pytest
 
 from assistant.answer import (
+    ABSTAIN,
     DATED_INTRO,
     INTRO,
     SUPPLEMENT_HEADER,
@@ -23,11 +25,13 @@ from assistant.answer import (
 )
 from assistant.audit import AuditLog, export, export_csv
 from assistant.citations import MARKER
-from assistant.draft import TO_COMPLETE, draft_reply, questions_in
+from assistant.draft import NUMBERED, TO_COMPLETE, compose_reply, draft_reply, questions_in
+from assistant.errors import AssistantError
 from assistant.export import from_answer, to_docx, to_markdown
-from assistant.membership import NOT_COVERED, PATH, membership_path
+from assistant.membership import NOT_COVERED, PATH, about_joining, membership_path
 from assistant.service import Assistant
-from ingest.loaders import load_corpus
+from assistant.types import Answer, Reply
+from ingest.loaders import load_corpus, parse_markdown
 from tests.conftest import CORPUS
 
 # 1. Every document carries its kind and date; the supplement is dated and sourced
@@ -265,3 +269,89 @@ def test_audit_cli_exports_json_and_csv(cli_env: dict[str, str], tmp_path: Path)
     off = subprocess.run(["assistant", "audit"], env=env | {"ASSISTANT_AUDIT": "false"},
                          capture_output=True, text=True, timeout=60)
     assert off.returncode == 2 and "ASSISTANT_AUDIT" in off.stderr
+
+
+# 5. Edge cases found in review
+
+
+def test_a_one_line_email_keeps_its_question_without_the_greeting():
+    assert questions_in("Hej, hur ofta ska vi rapportera?") == ["hur ofta ska vi rapportera?"]
+    assert questions_in("Hi, how often must we report to UNESCO?") == [
+        "how often must we report to UNESCO?"]
+    with pytest.raises(AssistantError, match="no question .* paste the questions"):
+        questions_in("Vi undrar över rapporteringen. " * 100)
+
+
+def test_renumbering_drops_a_marker_that_points_nowhere(assistant: Assistant):
+    first = assistant.ask("Hur ofta ska de kreativa städerna rapportera till Unesco?")
+    stray = replace(first, text=first.text + " [9]")
+    reply = compose_reply([first, stray], "sv")
+    assert "[9]" not in reply.body
+    assert {int(n) for n in MARKER.findall(reply.body)} == {c.n for c in reply.citations}
+
+
+def test_a_reply_without_sources_does_not_promise_a_source_list():
+    empty = Answer("Vad kostar det?", "sv", ABSTAIN["sv"], (), True, "extractive")
+    reply = compose_reply([empty], "sv", unanswered=2)
+    assert NUMBERED["sv"] not in reply.body and TO_COMPLETE["sv"] in reply.body
+    assert "Mejlet har 2 frågor till" in reply.body
+    assert "## Källor" not in to_markdown(reply)
+
+
+@pytest.mark.parametrize(("question", "joining"), [
+    ("Can our city apply to join the network?", True),
+    ("Is the Commission encouraging new applications at the moment?", True),
+    ("Vem bedömer svenska städers ansökningar?", True),
+    ("Hur blir vi medlem i nätverket?", True),
+    ("När blev Lund kreativ stad?", False),
+    ("Which obligations apply to the creative cities?", False),
+    ("What does the application of Article 7 require?", False),
+    ("Can we join a sub-group meeting?", False),
+])
+def test_membership_questions_are_told_apart(question: str, joining: bool):
+    assert about_joining(question) is joining
+
+
+def test_word_export_keeps_stars_and_underscores_that_are_not_emphasis():
+    body = "_Notice_ then 5 * 3 and 2 * 4, see https://unesco.se/a_b_c and *Lead-in:* text [1]"
+    document = docx.Document(io.BytesIO(to_docx(Reply("en", "T", body, ()))))
+    runs = document.paragraphs[1].runs
+    assert "".join(r.text for r in runs) == (
+        "Notice then 5 * 3 and 2 * 4, see https://unesco.se/a_b_c and Lead-in: text [1]")
+    assert [r.text for r in runs if r.italic] == ["Notice", "Lead-in:"]
+
+
+def test_audit_csv_quotes_formulas_and_names_a_damaged_line(tmp_path: Path):
+    row = {"id": "x", "question": "=HYPERLINK(\"http://evil\")", "citations": [],
+           "feedback": [{"time": "t", "helpful": False, "comment": "+1"}]}
+    table = list(csv.DictReader(io.StringIO(export_csv([row]))))
+    assert table[0]["question"].startswith("'=") and table[0]["comment"] == "'+1"
+    path = tmp_path / "audit.jsonl"
+    path.write_text('{"kind": "answer", "id": "a"}\n{"kind": "ans', encoding="utf-8")
+    with pytest.raises(AssistantError, match="Line 2 of the audit log .* remove or repair"):
+        AuditLog(path).read()
+
+
+def test_a_supplement_with_the_guideline_s_authority_is_refused():
+    with pytest.raises(AssistantError, match="only the guideline has"):
+        parse_markdown("---\ndoc_id: x\nkind: supplement\n---\n## A\n\nText. {#t}\n")
+
+
+def test_a_generated_answer_gets_the_period_and_the_supplement_under_its_header(
+        assistant: Assistant, e5):
+    from langchain_core.language_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    said = "The network comprises 180 cities in 72 countries today [1]."
+    model = GenericFakeChatModel(messages=iter([AIMessage(said)]))
+    scripted = replace(assistant, model=model, backend="openai")
+    answer = scripted.ask("How many cities are in the network?", "en")
+    assert answer.backend == "openai", answer.notice  # the model's sentence was kept
+    period = DATED_INTRO["en"].format(period="2018–2021")
+    header = SUPPLEMENT_HEADER["en"].format(date="2026-11-26")
+    assert answer.text.startswith(period) and header in answer.text
+    before, after = answer.text.split(header)
+    later = [c for c in answer.citations if c.label.startswith("Supplement")]
+    assert later and all(f"[{c.n}]" in after and f"[{c.n}]" not in before for c in later)
+    assert "408 cities" in after and "408" not in before
+    assert {c.chunk_id for c in later} <= set(answer.retrieved)
