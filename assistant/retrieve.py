@@ -15,6 +15,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.glossary import in_english
 from assistant.index import SENTENCE_MARK, SearchIndex
 from assistant.manifest import REFERENCES
 from assistant.text import terms
@@ -139,6 +140,8 @@ class HybridRetriever(BaseRetriever):
     background_weight: float = 0.6  # referenced instruments the question does not name
     preamble_weight: float = 0.6  # an instrument's recitals, which state no provision
     later_extra: int = 2  # supplement passages offered after the top k (see `_later`)
+    bridge_weight: float = 1.0  # a Swedish question's term-list search of the instruments
+    named_bridge_weight: float = 3.0  # the same search within the documents it names
 
     def hits(self, query: str, language: str | None = None, k: int | None = None,
              source: str | None = None) -> list[Hit]:
@@ -154,11 +157,14 @@ class HybridRetriever(BaseRetriever):
         same = source in (None, language)
         lexical = bm25_search(self.index, query, language, depth) if same else []
         references = bm25_search(self.index, query, language, depth, REFERENCES) if same else []
+        bridged = self._bridged(query, language, source, depth)
         named = self.index.mentioned(query)  # "enligt 2005 års konvention": search it alone
         within = dense_search(self.index, vector, depth, source, named) if named else Dense([], {})
-        rankings = (lexical, references, dense.ranking, within.ranking)
+        bridged_within = [(c, v) for c, v in bridged if self.index.chunks[c].doc_id in named]
+        rankings = (lexical, references, bridged, dense.ranking, within.ranking, bridged_within)
         lists = [collapse(r, self.index.key_of) for r in rankings]
-        weights = [self.lexical_weight, self.lexical_weight, 1.0, self.named_weight]
+        weights = [self.lexical_weight, self.lexical_weight, self.bridge_weight, 1.0,
+                   self.named_weight, self.named_bridge_weight]
         cosine = within.cosine | dense.cosine
         hits = []
         ranked = rrf(lists, weights=weights)
@@ -184,6 +190,14 @@ class HybridRetriever(BaseRetriever):
 
         scored = [(key, score * weight(key)) for key, score in ranking]
         return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+
+    def _bridged(self, query: str, language: str, source: str | None, depth: int) -> Ranking:
+        """A Swedish question's BM25 search of the English instruments, through the term
+        list (none for an English question, or one restricted to Swedish text)."""
+        if language != "sv" or source not in (None, "en"):
+            return []
+        english = in_english(query)
+        return bm25_search(self.index, english, "en", depth, REFERENCES) if english else []
 
     def _later(self, ranked: Ranking, top: Ranking) -> Ranking:
         """The supplement's passages that would be among the top ones without the authority

@@ -17,6 +17,7 @@ from tests.conftest import CORPUS
 
 HOLDOUT = CASES_FILE.parent / "holdout.yaml"
 CONVENTIONS = CASES_FILE.parent / "conventions.yaml"
+HOLDOUT_SV = CASES_FILE.parent / "holdout_conventions_sv.yaml"  # blind Swedish, instruments
 SHARED_CORPUS = REPO_ROOT.parent / "shared" / "corpus"  # the instruments, never copied here
 INSTRUMENTS = {"c2005": "unesco-2005-convention-diversity-of-cultural-expressions.en.txt",
                "c2003": "unesco-2003-convention-intangible-cultural-heritage.en.txt",
@@ -66,11 +67,12 @@ def test_the_conventions_set_covers_both_languages_and_all_instruments():
     assert {c.source for c in cases} == {"en"}
 
 
-@pytest.mark.parametrize("path", [CASES_FILE, HOLDOUT, CONVENTIONS],
-                         ids=["cases", "holdout", "conventions"])
+@pytest.mark.parametrize("path", [CASES_FILE, HOLDOUT, CONVENTIONS, HOLDOUT_SV],
+                         ids=["cases", "holdout", "conventions", "holdout-sv-instruments"])
 def test_gold_passages_exist_and_hold_every_key_fact(path: Path, blocks, instrument_blocks):
+    on_instruments = path in (CONVENTIONS, HOLDOUT_SV)
     for case in load_cases(path):
-        gold = [instrument_blocks[g] if path == CONVENTIONS else blocks[(case.language, g)]
+        gold = [instrument_blocks[g] if on_instruments else blocks[(case.language, g)]
                 for g in case.gold]
         text = normalise(" ".join(gold))
         for fact in case.key_facts:

@@ -62,7 +62,7 @@ def test_convention_cases_hold_what_is_reached(full_assistant: Assistant, e5, al
     assert not [f for f in failures if f.split()[0] in (
         "citation_validity", "faithfulness", "language_match")], failures
     recall = {pair: row["recall@5"] for pair, row in summary["retrieval"].items()}
-    assert recall["en->en"] >= 0.9 and recall["sv->en"] >= 0.7, recall
+    assert recall["en->en"] >= 0.9 and recall["sv->en"] >= 0.8, recall
     assert summary["key_fact_recall"] >= 0.65 and summary["correct_abstention"] >= 0.8
     assert summary["false_refusals"] <= 0.1
 
@@ -122,3 +122,21 @@ def test_bad_case_ids_are_refused_with_exit_status_2(data_dir: Path, tmp_path: P
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data_dir))
     assert main(["--cases", "nope", "--out", str(tmp_path)]) == 2
     assert "No such case ids" in capsys.readouterr().err
+
+
+HOLDOUT_SV = CASES_FILE.parent / "holdout_conventions_sv.yaml"
+
+
+def test_blind_swedish_instrument_cases_hold_what_is_reached(full_assistant: Assistant, e5,
+                                                             all_documents):
+    """24 Swedish questions about the instruments, written without sight of the term list
+    or the tuning: citations, faithfulness and abstention meet the gate; recall and key
+    facts are held at the measured level (see the README)."""
+    results = evaluate(Pipeline(full_assistant), load_cases(HOLDOUT_SV), SupportChecker(e5),
+                       all_documents)
+    summary = summarise(results)
+    failures = gate(summary, results)
+    assert not [f for f in failures if f.split()[0] in (
+        "citation_validity", "faithfulness", "language_match", "correct_abstention")], failures
+    assert summary["retrieval"]["sv->en"]["recall@5"] >= 0.65, summary["retrieval"]
+    assert summary["key_fact_recall"] >= 0.45 and summary["false_refusals"] <= 0.1
