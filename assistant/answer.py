@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
+from assistant.manifest import of_kind
 from assistant.membership import NOT_COVERED
 from assistant.support import Support, Thresholds, support
 from assistant.types import GUIDELINE, SUPPLEMENT, Chunk, Citation, Hit, Language
@@ -186,9 +187,8 @@ def header(group: list[Hit], language: Language, first: bool,
     if chunk.is_guideline:
         dated = date and any(TIME_BOUND.search(h.chunk.text) for h in group)
         return DATED_INTRO[language].format(period=date) if dated else INTRO[language]
-    if record.get("kind") == SUPPLEMENT:
-        return (SUPPLEMENT_ONLY if first else SUPPLEMENT_HEADER)[language].format(
-            title=chunk.title, date=date)
+    if chunk.doc_id in of_kind(records or {}, SUPPLEMENT):
+        return (SUPPLEMENT_ONLY if first else SUPPLEMENT_HEADER)[language].format(date=date)
     template = ACCORDING if first else BACKGROUND
     return template[language].format(name=document_name(chunk), title=chunk.title)
 
@@ -210,7 +210,7 @@ def later_part(citations: Collection[Citation], language: Language, start: int,
     """The supplement's lines an extractive answer cites, under their own header and
     numbered after `start`: what a generated answer (written from the guideline and the
     instruments only) is given, so the supplement is never worded as the guideline."""
-    later = [c for c in citations if records.get(c.doc_id, {}).get("kind") == SUPPLEMENT]
+    later = [c for c in citations if c.doc_id in of_kind(records, SUPPLEMENT)]
     if not later:
         return "", []
     renumbered = [replace(c, n=start + i) for i, c in enumerate(later, start=1)]
@@ -225,7 +225,7 @@ def extractive(question: str, language: Language, hits: list[Hit], limits: Thres
     the words of the guideline (names it mentions anywhere); `named`: the instruments the
     question names; `records`: each document's kind and date. The guideline's passages
     lead; a referenced instrument or the supplement follows under a header that names it."""
-    later = [d for d, r in (records or {}).items() if r.get("kind") == SUPPLEMENT]
+    later = of_kind(records or {}, SUPPLEMENT)
     chosen = supporting_hits(question, language, hits, limits, known, named, later)
     if not chosen:
         return ABSTAIN[language], []

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from assistant.answer import ABSTAIN
 from assistant.citations import MARKER
 from assistant.errors import AssistantError
+from assistant.manifest import of_kind
 from assistant.membership import NOT_COVERED
 from assistant.text import split_sentences
 from assistant.types import SUPPLEMENT, Answer, Citation, Language, Reply
@@ -123,8 +124,8 @@ def compose_reply(answers: Iterable[Answer], language: Language, unanswered: int
     sections = [_section(a, _renumbered(a, sources)) for a in answered]
     if unanswered:
         sections.append(MORE_QUESTIONS[language].format(n=unanswered))
-    cited = list(sources.values())
-    supplement = any(c.doc_id in set(later) for c in cited)
+    cited, later_ids = list(sources.values()), set(later)
+    supplement = any(c.doc_id in later_ids for c in cited)
     body = "\n\n".join([_opening(language, cited, supplement), *sections, CLOSING[language]])
     return Reply(language, TITLE[language], body, tuple(cited),
                  tuple(a.question for a in answered), tuple(answered))
@@ -154,7 +155,6 @@ def draft_reply(assistant: Assistant, email: str, lang: str = "auto") -> Reply:
                              f"{MAX_EMAIL_CHARS} (the part with the questions).")
     asked = questions_in(email)
     language, _ = resolve_language(clean_question(" ".join(asked)[:MAX_REQUEST_CHARS]), lang)
-    records = assistant.retriever.index.manifest.documents
-    later = [d for d, r in records.items() if r.get("kind") == SUPPLEMENT]
+    later = of_kind(assistant.retriever.index.manifest.documents, SUPPLEMENT)
     answers = _answers(assistant, asked[:MAX_QUESTIONS], language)
     return compose_reply(answers, language, max(0, len(asked) - MAX_QUESTIONS), later)

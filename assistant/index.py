@@ -28,7 +28,7 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError
-from assistant.manifest import SCHEMA, Manifest, current_build
+from assistant.manifest import SCHEMA, Manifest, current_build, of_kind
 from assistant.store import StoreConfig
 from assistant.text import terms, words
 from assistant.types import SUPPLEMENT, Chunk
@@ -156,7 +156,11 @@ class SearchIndex:
 
     def is_supplement(self, chunk: Chunk) -> bool:
         """Whether a passage is from the supplement of later, dated facts."""
-        return self.manifest.documents.get(chunk.doc_id, {}).get("kind") == SUPPLEMENT
+        return chunk.doc_id in self._supplements
+
+    @cached_property
+    def _supplements(self) -> frozenset[str]:
+        return of_kind(self.manifest.documents, SUPPLEMENT)
 
     @cached_property
     def key_of(self) -> dict[str, str]:

@@ -4,6 +4,7 @@ unchanged corpus is recognised without loading Chroma or the embedder."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ class Manifest:
                 f"The index at {folder} is damaged ({err.__class__.__name__}); "
                 "run `assistant ingest --rebuild` to rebuild it."
             ) from err
+
+
+def of_kind(documents: Mapping[str, Mapping[str, Any]], kind: str) -> frozenset[str]:
+    """The ids of a manifest's documents of one kind ("guideline", "supplement", …)."""
+    return frozenset(d for d, record in documents.items() if record.get("kind") == kind)
 
 
 def current_build(index_dir: Path) -> Path | None:

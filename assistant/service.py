@@ -20,6 +20,7 @@ from assistant.generate import Turn, answer_chain, answer_inputs, numbered, stan
 from assistant.index import open_index
 from assistant.language import detect
 from assistant.llm import LLMConfig, ModelTimeout, chat_model
+from assistant.manifest import of_kind
 from assistant.membership import with_scope
 from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
@@ -167,7 +168,7 @@ class Assistant:
         """Draft with the model and verify; `extracted` is the answer to fall back to."""
         assert self.model is not None and self.checker is not None
         records = self.retriever.index.manifest.documents
-        later = {d for d, r in records.items() if r.get("kind") == SUPPLEMENT}
+        later = of_kind(records, SUPPLEMENT)
         passages = numbered([h for h in hits if h.chunk.doc_id not in later])
         draft = ""
         try:
