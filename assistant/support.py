@@ -15,6 +15,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant import facts
+from assistant.glossary import in_english
 from assistant.text import split_sentences, terms, words
 from assistant.types import Hit
 
@@ -121,7 +122,9 @@ def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds(
     who asks."""
     text = focus(text)
     passage = _passage(hit)
-    cov = coverage(text, language, passage)
+    foreign = hit.chunk.language != language and hit.original is None
+    cov = (coverage(in_english(text), "en", passage) if foreign and language == "sv"
+           else coverage(text, language, passage))  # English-only text: via the term list
     # An instrument says nothing about the guideline's world: only the asker's country is
     # context there ("Måste Sverige utse en kontaktpunkt enligt 2005 års konvention?").
     context = known if hit.chunk.is_guideline else _ASKERS_COUNTRY
@@ -131,7 +134,6 @@ def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds(
     stated = passage if hit.chunk.is_guideline else hit.chunk.source_text
     unmet = tuple(sorted(facts.asked_for(text) - facts.evidence(stated)))
     lexical = cov >= limits.coverage and hit.dense >= limits.dense
-    foreign = hit.chunk.language != language and hit.original is None
     close = hit.dense >= (limits.cross_lingual if foreign else limits.dense_alone)
     ok = not absent and not unmet and (lexical or close)
     return Support(cov, hit.dense, absent, ok, unmet)

@@ -63,7 +63,7 @@ def test_convention_cases_hold_what_is_reached(full_assistant: Assistant, e5, al
         "citation_validity", "faithfulness", "language_match")], failures
     recall = {pair: row["recall@5"] for pair, row in summary["retrieval"].items()}
     assert recall["en->en"] >= 0.9 and recall["sv->en"] >= 0.8, recall
-    assert summary["key_fact_recall"] >= 0.65 and summary["correct_abstention"] >= 0.8
+    assert summary["key_fact_recall"] >= 0.7 and summary["correct_abstention"] >= 0.8
     assert summary["false_refusals"] <= 0.1
 
 
@@ -139,4 +139,4 @@ def test_blind_swedish_instrument_cases_hold_what_is_reached(full_assistant: Ass
     assert not [f for f in failures if f.split()[0] in (
         "citation_validity", "faithfulness", "language_match", "correct_abstention")], failures
     assert summary["retrieval"]["sv->en"]["recall@5"] >= 0.65, summary["retrieval"]
-    assert summary["key_fact_recall"] >= 0.45 and summary["false_refusals"] <= 0.1
+    assert summary["key_fact_recall"] >= 0.5 and summary["false_refusals"] <= 0.1

@@ -31,3 +31,14 @@ def test_an_english_question_is_not_bridged(full_assistant: Assistant):
     assert retriever._bridged("What are cultural industries?", "en", None, 40) == []
     assert retriever._bridged("Vad är kulturella näringar?", "sv", "sv", 40) == []
     assert retriever._bridged("Vad är kulturella näringar?", "sv", None, 40)
+
+
+def test_an_english_passage_is_judged_on_the_swedish_question_s_terms(
+        full_assistant: Assistant):
+    from assistant.support import support
+
+    question = "Vad menas med kulturella näringar i 2005 års konvention?"
+    hits = full_assistant.retriever.hits(question, "sv", 5, source="en")
+    gold = next(h for h in hits if h.chunk.block_id == "c2005-art4-5")
+    other = next(h for h in hits if "industries" not in h.chunk.text.lower())
+    assert support(question, "sv", gold).coverage > support(question, "sv", other).coverage
