@@ -9,7 +9,7 @@ and fixed, and the dense search still carries what it does not cover."""
 from __future__ import annotations
 
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from assistant.text import terms
@@ -28,7 +28,9 @@ def glossary() -> dict[str, str]:
     return {stem: " ".join(dict.fromkeys(words)) for stem, words in table.items()}
 
 
+@lru_cache(maxsize=256)
 def in_english(question: str) -> str:
-    """The English words the term list gives for a Swedish question ("" when none)."""
+    """The English words the term list gives for a Swedish question ("" when none); kept,
+    since retrieval and the support check of each retrieved passage all ask for it."""
     table = glossary()
     return " ".join(dict.fromkeys(table[s] for s in terms(question, "sv") if s in table))
