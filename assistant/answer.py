@@ -10,12 +10,23 @@ from typing import Any
 from assistant.manifest import of_kind
 from assistant.membership import NOT_COVERED
 from assistant.support import Support, Thresholds, support
-from assistant.types import GUIDELINE, SUPPLEMENT, Chunk, Citation, Hit, Language
+from assistant.types import (
+    GUIDELINE,
+    SUPPLEMENT,
+    UNNAMED,
+    Chunk,
+    Citation,
+    Hit,
+    Language,
+    Naming,
+)
 
 MAX_PASSAGES = 3
 CANDIDATES = 5
 COVERAGE_WEIGHT = 0.1  # shared terms break near-ties in embedding similarity
 MARGIN = 0.05  # how far behind the closest passage another may be and still be shown
+DEFINITION_BONUS = 0.1  # the passage defining the term a question asks about leads
+RANK_WEIGHT = 0.02  # retrieval's rank (words and meaning, fused) breaks near-ties too
 INTRO = {
     "sv": "Enligt riktlinjerna:",
     "en": "According to the guidelines (unofficial English translation; the Swedish "
@@ -75,10 +86,11 @@ FRAMING = Framing({*INTRO.values(), *ABSTAIN.values(), *NOT_COVERED.values()})
 
 def _closeness(judged: tuple[Support, Hit]) -> float:
     verdict, hit = judged
-    return hit.dense + COVERAGE_WEIGHT * verdict.coverage
+    return (hit.dense + COVERAGE_WEIGHT * verdict.coverage + DEFINITION_BONUS * verdict.defines
+            + RANK_WEIGHT / hit.rank)
 
 
-def _answers(verdict: Support, hit: Hit, limits: Thresholds, named: Collection[str]) -> bool:
+def _answers(verdict: Support, hit: Hit, limits: Thresholds, named: Naming) -> bool:
     """A referenced instrument the question does not name must be close in both words and
     meaning: the guideline is what the assistant is about."""
     chunk = hit.chunk
@@ -88,14 +100,14 @@ def _answers(verdict: Support, hit: Hit, limits: Thresholds, named: Collection[s
 
 
 def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thresholds,
-                    known: Collection[str] = (), named: Collection[str] = (),
+                    known: Collection[str] = (), named: Naming = UNNAMED,
                     later: Collection[str] = ()) -> list[Hit]:
     """The passages that support an answer about as well as the best one, closest first
     (embedding similarity, then shared terms). `named`: the instruments the question
     names; `later`: the supplement's documents, whose later facts join the guideline's
     passages only when those are time-bound (counts, members, "today"), or stand alone."""
     pool = hits[:CANDIDATES] + [h for h in hits[CANDIDATES:] if h.chunk.doc_id in later]
-    judged = [(support(question, language, h, limits, known), h) for h in pool]
+    judged = [(support(question, language, h, limits, known, named.spans), h) for h in pool]
     judged = sorted(((s, h) for s, h in judged if _answers(s, h, limits, named)),
                     key=_closeness, reverse=True)
     if not judged:
@@ -219,7 +231,7 @@ def later_part(citations: Collection[Citation], language: Language, start: int,
 
 
 def extractive(question: str, language: Language, hits: list[Hit], limits: Thresholds,
-               known: Collection[str] = (), named: Collection[str] = (),
+               known: Collection[str] = (), named: Naming = UNNAMED,
                records: Records | None = None) -> tuple[str, list[Citation]]:
     """Compose the answer text and its citations; no citations means abstain. `known`:
     the words of the guideline (names it mentions anywhere); `named`: the instruments the

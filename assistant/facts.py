@@ -171,16 +171,17 @@ _LENGTH = r"how\s+long\s+(?:should|must|shall|may|can)|hur\s+lång\w*\s+(?:ska|b
 _CONSEQUENCE = (r"händer\s+om|happens\s+if|sanktion\w*|sanctions?|straff\w*|penalt\w*|"
                 r"förlora\w*|lose|loses|losing|lost|uteslut\w*|exclude\w*|expel\w*|"
                 r"återkalla\w*|revoke\w*|withdrawn?")
+_SHARE = r"procent\w*|per\s*cent|percent\w*|percentage\w*"  # "hur många procent…?"
 _ASKS = {
     name: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
     for name, pattern in (("cost", f"{_PAYMENT}|{_COST}"), ("contact", _CONTACT),
                           ("upcoming", _UPCOMING), ("form", f"{_FORM}|{_LENGTH}"),
-                          ("consequence", _CONSEQUENCE))
+                          ("consequence", _CONSEQUENCE), ("share", _SHARE))
 }
 _EVIDENCE = {
     name: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
     for name, pattern in (("cost", _COST), ("contact", _CONTACT), ("upcoming", _UPCOMING),
-                          ("form", _FORM), ("consequence", _CONSEQUENCE))
+                          ("form", _FORM), ("consequence", _CONSEQUENCE), ("share", _SHARE))
 }
 # "How much money…", "hur många kronor…", "what minimum income…" ask for a sum of money: only
 # a passage that states one (a number with a currency) answers them.
@@ -208,4 +209,5 @@ def evidence(passage: str) -> set[str]:
     kinds = {name for name, pattern in _EVIDENCE.items() if pattern.search(passage)}
     kinds |= {"count"} if numbers(passage) else set()
     kinds |= {"money"} if _MONEY_GIVEN.search(passage) else set()
+    kinds |= {"share"} if "%" in passage else set()
     return kinds | ({"date"} if _DATE_GIVEN.search(passage) else set())

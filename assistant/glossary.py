@@ -8,11 +8,15 @@ and fixed, and the dense search still carries what it does not cover."""
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
+from collections.abc import Collection
 from functools import cache, lru_cache
 from importlib.resources import files
 
-from assistant.text import terms
+from assistant.manifest import KIND_WORDS
+from assistant.text import terms, words
 
 TERMS = "terms.sv-en.toml"
 
@@ -28,9 +32,70 @@ def glossary() -> dict[str, str]:
     return {stem: " ".join(dict.fromkeys(words)) for stem, words in table.items()}
 
 
-@lru_cache(maxsize=256)
-def in_english(question: str) -> str:
-    """The English words the term list gives for a Swedish question ("" when none); kept,
-    since retrieval and the support check of each retrieved passage all ask for it."""
+MIN_HEAD = 4  # a compound's head found in the list: "bild|konstnär", "års|avgift"
+MIN_COGNATE = 6  # letters a Swedish word shares with an English one: "statisti|k"
+COGNATE_SHARE = 0.75  # and that share of the Swedish word at least
+MIN_ROOT = 6  # inflections Snowball stems apart: "internationell" / "internationellt"
+
+
+def english_of(stem: str) -> str:
+    """The English words for one Swedish stem: its own entry, else a variant of it that
+    differs only in its ending, else the longest listed word it ends with (a compound's
+    head); "" when none."""
     table = glossary()
-    return " ".join(dict.fromkeys(table[s] for s in terms(question, "sv") if s in table))
+    if stem in table:
+        return table[stem]
+    variants = [s for s in table if len(s) >= MIN_ROOT and abs(len(s) - len(stem)) <= 2
+                and (s.startswith(stem) or stem.startswith(s))]
+    heads = [s for s in table if len(s) >= MIN_HEAD and stem.endswith(s)]
+    found = min(variants, key=len) if variants else max(heads, key=len, default="")
+    return table.get(found, "")
+
+
+@lru_cache(maxsize=256)
+def english_groups(question: str) -> tuple[str, ...]:
+    """The English words for each Swedish word of a question that the term list has, one
+    string per word: its alternatives ("hänvisa": "referred refers")."""
+    found = (english_of(stem) for stem in dict.fromkeys(terms(question, "sv")))
+    return tuple(english for english in found if english)
+
+
+def in_english(question: str) -> str:
+    """The English words the term list gives for a Swedish question ("" when none)."""
+    return " ".join(dict.fromkeys(w for group in english_groups(question) for w in group.split()))
+
+
+_KIND_WORD = re.compile(rf"\b(?:{'|'.join(KIND_WORDS.values())})\b", re.IGNORECASE)
+
+
+def unnamed(text: str, naming: Collection[str]) -> str:
+    """The text without the words naming an instrument (`naming`: "2005 års konvention",
+    "konstnärens ställning") and the kind words ("konvention"): every passage of the
+    instrument is about those, so they say nothing about which passage answers."""
+    for span in sorted(naming, key=len, reverse=True):
+        text = re.sub(re.escape(span), " ", text, flags=re.IGNORECASE)
+    return _KIND_WORD.sub(" ", text)
+
+
+def cognate_groups(question: str, vocabulary: Collection[str]) -> list[str]:
+    """For each Swedish word of the question that the term list lacks, the English words of
+    `vocabulary` spelled like it ("statistik": "statistics", "nationell": "national"):
+    words the two languages share from Latin and French, found without a dictionary."""
+    by_start: dict[str, list[str]] = {}
+    for english in vocabulary:
+        by_start.setdefault(english[:MIN_COGNATE], []).append(english)
+    found = []
+    for word in dict.fromkeys(words(question)):
+        stems = terms(word, "sv")
+        if len(word) < MIN_COGNATE or not stems or english_of(stems[0]):
+            continue
+        alike = [english for english in by_start.get(word[:MIN_COGNATE], ())
+                 if len(os.path.commonprefix([word, english])) >= COGNATE_SHARE * len(word)]
+        if alike:
+            found.append(" ".join(sorted(alike)))
+    return found
+
+
+def cognates(question: str, vocabulary: Collection[str]) -> str:
+    """The cognates of a question's words (see `cognate_groups`), as one string."""
+    return " ".join(cognate_groups(question, vocabulary))

@@ -14,6 +14,7 @@ Layout under the index folder::
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -28,10 +29,10 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from assistant.errors import AssistantError
-from assistant.manifest import SCHEMA, Manifest, current_build, of_kind
+from assistant.manifest import KIND_WORDS, REFERENCES, SCHEMA, Manifest, current_build, of_kind
 from assistant.store import StoreConfig
 from assistant.text import terms, words
-from assistant.types import SUPPLEMENT, Chunk
+from assistant.types import SUPPLEMENT, Chunk, Naming
 
 CHUNKS = "chunks.jsonl"
 SENTENCE_MARK = "~"  # a sentence vector's id is "<passage id>~<n>"
@@ -67,6 +68,9 @@ def load_chunks(folder: Path) -> dict[str, Chunk]:
             chunk = Chunk(**raw)
             chunks[chunk.chunk_id] = chunk
     return chunks
+
+
+ASKING_WHICH = re.compile(r"\b(?:vilken|vilket|which|what)\W+(?:unesco\w*\W+)?$")
 
 
 @dataclass
@@ -124,6 +128,14 @@ class SearchIndex:
                          for w in words(c.text))
 
     @cached_property
+    def instrument_words(self) -> frozenset[str]:
+        """Every word of the referenced instruments' English text, lower-cased (what a
+        Swedish question's cognates are looked up in)."""
+        ids = self.manifest.languages.get("en" + REFERENCES, [])
+        return frozenset(w for i in ids if not self.is_supplement(self.chunks[i])
+                         for w in words(self.chunks[i].text))
+
+    @cached_property
     def corpus_terms(self) -> dict[str, frozenset[str]]:
         """The stemmed content words of the corpus, per language."""
         found: dict[str, set[str]] = {}
@@ -149,10 +161,33 @@ class SearchIndex:
         return [(alias.lower(), doc_id) for doc_id, record in self.manifest.documents.items()
                 for alias in record.get("aliases", ())]
 
-    def mentioned(self, question: str) -> list[str]:
-        """The referenced documents a question names ("the 2005 Convention")."""
+    def naming(self, question: str) -> Naming:
+        """The referenced documents a question names, and the words it names them with: an
+        alias ("the 2005 Convention"), or the kind and year in any order ("rekommendationen
+        från 1980"), unless the question asks which one it is ("Vilken konvention från 2003
+        nämns …?")."""
         text = " ".join(question.lower().split())
-        return sorted({doc_id for alias, doc_id in self._aliases if alias in text})
+        found = {(doc_id, alias) for alias, doc_id in self._aliases if alias in text}
+        for doc_id, pattern in self._kind_years:
+            match = pattern.search(text)
+            if match and not ASKING_WHICH.search(text[: match.start()]):
+                found.add((doc_id, match.group(0)))
+        return Naming(tuple(sorted({d for d, _ in found})), tuple(sorted({s for _, s in found})))
+
+    def mentioned(self, question: str) -> list[str]:
+        """The referenced documents a question names (see `naming`)."""
+        return list(self.naming(question).documents)
+
+    @cached_property
+    def _kind_years(self) -> list[tuple[str, re.Pattern[str]]]:
+        near = r"\W+(?:\w+\W+){0,3}?"  # at most three words apart
+        found = []
+        for doc_id, record in self.manifest.documents.items():
+            kind, year = KIND_WORDS.get(record.get("kind", "")), str(record.get("date", ""))[:4]
+            if kind and year.isdigit():
+                found.append((doc_id, re.compile(
+                    rf"\b(?:{kind}){near}{year}\b|\b{year}{near}(?:{kind})")))
+        return found
 
     def is_supplement(self, chunk: Chunk) -> bool:
         """Whether a passage is from the supplement of later, dated facts."""

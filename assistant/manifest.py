@@ -14,6 +14,10 @@ from assistant.errors import AssistantError
 SCHEMA = 5  # bump when the build layout or the Chunk fields change
 MANIFEST = "manifest.json"
 REFERENCES = "-ref"  # BM25 pools: "en" the guideline's English text, "en-ref" the instruments
+# How questions name a kind of instrument, in Swedish and English ("konventionen",
+# "Recommendation"): with the document's year, that names it.
+KIND_WORDS = {"convention": r"konvention\w*|conventions?",
+              "recommendation": r"rekommendation\w*|recommendations?"}
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.glossary import in_english
+from assistant import facts
+from assistant.definitions import asks_definition, defines
+from assistant.glossary import cognates, in_english, unnamed
 from assistant.index import SENTENCE_MARK, SearchIndex
 from assistant.manifest import REFERENCES
-from assistant.text import terms
-from assistant.types import Chunk, Hit
+from assistant.text import asked_parts, terms
+from assistant.types import Chunk, Hit, Naming
 
 Ranking = list[tuple[str, float]]
 RRF_K = 60
@@ -62,8 +64,8 @@ def bm25_search(index: SearchIndex, query: str, language: str, k: int, pool: str
 
 
 @dataclass(frozen=True)
-class Dense:
-    """Dense search results: the ranking, and each passage's own cosine to the query."""
+class Ranked:
+    """Search results: the ranking, and each passage's own cosine to the query."""
 
     ranking: Ranking
     cosine: dict[str, float]
@@ -89,7 +91,7 @@ def embed_query(index: SearchIndex, query: str) -> list[float]:
 
 
 def dense_search(index: SearchIndex, query: str | list[float], k: int,
-                 source: str | None = None, documents: Sequence[str] = ()) -> Dense:
+                 source: str | None = None, documents: Sequence[str] = ()) -> Ranked:
     """Nearest passages by embedding: each scored by the mean of its own cosine and its best
     sentence's (only passages in the `source` language, or of the given `documents`, when
     those are given)."""
@@ -108,7 +110,20 @@ def dense_search(index: SearchIndex, query: str | list[float], k: int,
               + SENTENCE_WEIGHT * best.get(cid, whole.get(cid, s))
               for cid, s in (best | whole).items()}
     ranking = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-    return Dense(ranking, best | whole)  # a passage's own cosine, else its best sentence's
+    return Ranked(ranking, best | whole)  # a passage's own cosine, else its best sentence's
+
+
+def _joined(found: Sequence[Ranked], part_weight: float) -> Ranked:
+    """A whole question's fused scores plus `part_weight` times each of its parts', and
+    each passage's best cosine to any of them."""
+    scores: dict[str, float] = {}
+    cosine: dict[str, float] = {}
+    for i, f in enumerate(found):
+        for key, score in f.ranking:
+            scores[key] = scores.get(key, 0.0) + (part_weight if i else 1.0) * score
+        for chunk_id, value in f.cosine.items():
+            cosine[chunk_id] = max(value, cosine.get(chunk_id, -1.0))
+    return Ranked(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])), cosine)
 
 
 def pick(group: list[Chunk], language: str,
@@ -142,6 +157,9 @@ class HybridRetriever(BaseRetriever):
     later_extra: int = 2  # supplement passages offered after the top k (see `_later`)
     bridge_weight: float = 1.0  # a Swedish question's term-list search of the instruments
     named_bridge_weight: float = 3.0  # the same search within the documents it names
+    part_weight: float = 0.2  # each part of a question asking several things
+    definition_weight: float = 2.0  # a passage defining the term a question asks about
+    evidence_weight: float = 1.5  # one stating the kind of fact it asks for (a number)
 
     def hits(self, query: str, language: str | None = None, k: int | None = None,
              source: str | None = None) -> list[Hit]:
@@ -149,33 +167,45 @@ class HybridRetriever(BaseRetriever):
 
         `source` restricts the search to documents in one language (the evaluation uses it
         to measure cross-lingual retrieval: an English question over Swedish text alone).
+        A question asking several things is also searched part by part.
         """
         language = language or self.language
         depth = max(self.depth, 4 * (k or self.k))
+        naming = self.index.naming(query)  # "enligt 2005 års konvention": search it alone
+        named = naming.documents
+        found = self._fused(query, language, source, depth, naming)
+        parts = asked_parts(query)
+        if len(parts) > 1:
+            found = _joined([found, *(self._fused(p, language, source, depth, naming)
+                                      for p in parts)], self.part_weight)
+        ranked = self._by_kind(found.ranking, query, language)
+        fused = self._spread(self._by_authority(ranked, named))[: k or self.k]
+        hits = []
+        for rank, (key, score) in enumerate(fused + self._later(ranked, fused), start=1):
+            group = self.index.groups[key]
+            best = max(found.cosine.get(c.chunk_id, 0.0) for c in group)
+            chosen, original = pick(group, language, source)
+            hit = Hit(chosen, score, rank, best, original)
+            hits.append(replace(hit, items=self._items(hit, language, source)))
+        return hits
+
+    def _fused(self, query: str, language: str, source: str | None, depth: int,
+               naming: Naming) -> Ranked:
+        """One query's passages, BM25 and dense lists fused by RRF, with their cosines."""
+        named = naming.documents
         vector = embed_query(self.index, query)  # once, for both dense searches
         dense = dense_search(self.index, vector, depth, source)
         same = source in (None, language)
         lexical = bm25_search(self.index, query, language, depth) if same else []
         references = bm25_search(self.index, query, language, depth, REFERENCES) if same else []
-        bridged = self._bridged(query, language, source, depth)
-        named = self.index.mentioned(query)  # "enligt 2005 års konvention": search it alone
-        within = dense_search(self.index, vector, depth, source, named) if named else Dense([], {})
+        bridged = self._bridged(unnamed(query, naming.spans), language, source, depth)
+        within = dense_search(self.index, vector, depth, source, named) if named else Ranked([], {})
         bridged_within = [(c, v) for c, v in bridged if self.index.chunks[c].doc_id in named]
         rankings = (lexical, references, bridged, dense.ranking, within.ranking, bridged_within)
         lists = [collapse(r, self.index.key_of) for r in rankings]
         weights = [self.lexical_weight, self.lexical_weight, self.bridge_weight, 1.0,
                    self.named_weight, self.named_bridge_weight]
-        cosine = within.cosine | dense.cosine
-        hits = []
-        ranked = rrf(lists, weights=weights)
-        fused = self._spread(self._by_authority(ranked, named))[: k or self.k]
-        for rank, (key, score) in enumerate(fused + self._later(ranked, fused), start=1):
-            group = self.index.groups[key]
-            best = max(cosine.get(c.chunk_id, 0.0) for c in group)
-            chosen, original = pick(group, language, source)
-            hit = Hit(chosen, score, rank, best, original)
-            hits.append(replace(hit, items=self._items(hit, language, source)))
-        return hits
+        return Ranked(rrf(lists, weights=weights), within.cosine | dense.cosine)
 
     def _by_authority(self, ranking: Ranking, named: Sequence[str]) -> Ranking:
         """Authority order: a referenced instrument (or the supplement) the question does not
@@ -191,12 +221,31 @@ class HybridRetriever(BaseRetriever):
         scored = [(key, score * weight(key)) for key, score in ranking]
         return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
 
+    def _by_kind(self, ranking: Ranking, query: str, language: str) -> Ranking:
+        """What kind of answer the question wants: a passage defining the term it asks
+        about counts `definition_weight` times, one stating a fact of the kind it asks for
+        (a number for "how many", a cost, a date) `evidence_weight` times."""
+        asked = facts.asked_for(query)
+        defining = asks_definition(query)
+        if not asked and not defining:
+            return ranking
+
+        def weight(key: str) -> float:
+            chunk = self.index.groups[key][0]
+            found = defining and defines(query, language, chunk.text, chunk.language)
+            stated = asked & facts.evidence(chunk.text)
+            return ((self.definition_weight if found else 1.0)
+                    * (self.evidence_weight if stated else 1.0))
+
+        scored = [(key, score * weight(key)) for key, score in ranking]
+        return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+
     def _bridged(self, query: str, language: str, source: str | None, depth: int) -> Ranking:
         """A Swedish question's BM25 search of the English instruments, through the term
         list (none for an English question, or one restricted to Swedish text)."""
         if language != "sv" or source not in (None, "en"):
             return []
-        english = in_english(query)
+        english = f"{in_english(query)} {cognates(query, self.index.instrument_words)}".strip()
         return bm25_search(self.index, english, "en", depth, REFERENCES) if english else []
 
     def _later(self, ranked: Ranking, top: Ranking) -> Ranking:

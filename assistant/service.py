@@ -153,7 +153,7 @@ class Assistant:
                     notice: str) -> Answer:
         index = self.retriever.index
         body, citations = extractive(question, language, hits, self.limits, index.vocabulary,
-                                     index.mentioned(question), index.manifest.documents)
+                                     index.naming(question), index.manifest.documents)
         retrieved = {c.chunk.chunk_id: c.chunk for h in hits for c in (h, *h.items)}
         answer = Answer(
             question=question, language=language, text=body, citations=tuple(citations),

@@ -15,8 +15,9 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant import facts
-from assistant.glossary import in_english
-from assistant.text import split_sentences, terms, words
+from assistant.definitions import defines
+from assistant.glossary import cognate_groups, english_groups, english_of, unnamed
+from assistant.text import asked_parts, split_sentences, terms, words
 from assistant.types import Hit
 
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
@@ -34,7 +35,10 @@ _ALIASES = {"english": "engelsk", "engelska": "english", "swedish": "svensk", "s
             "island": "nord"}
 
 
-_ASKERS_COUNTRY = frozenset({"sverige", "sweden", "svensk", "svenskt", "svenska", "swedish"})
+# The asker's country as a party ("Måste Sverige …?"); not "svenska traditioner", which
+# asks about particular things an instrument does not list.
+_ASKERS_COUNTRY = frozenset({"sverige", "sweden"})
+_OWN_NATIONALITY = re.compile(r"swedish|svensk\w*")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Support:
     missing_names: tuple[str, ...]
     supported: bool
     unmet: tuple[str, ...] = ()  # kinds of fact asked for that the passage does not state
+    defines: bool = False  # it defines the term the question asks about
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class Thresholds:
     # A passage that exists only in another language (an English convention for a Swedish
     # question) shares no stemmed terms with the question: closeness in meaning alone.
     cross_lingual: float = 0.8
+    # Its cosines run lower than within one language: the floor beside the term list's
+    # coverage of it.
+    cross_lingual_dense: float = 0.78
 
 
 # multilingual-e5 cosines sit in a narrow high band; MiniLM-style models spread wider.
@@ -98,6 +106,13 @@ def _passage(hit: Hit) -> str:
     return hit.chunk.indexed_text + ("\n" + hit.original.indexed_text if hit.original else "")
 
 
+def _translated(name: str, passage: str) -> bool:
+    """Whether a Swedish capitalised word's English (term list) is in an English passage
+    ("Internationella fonden": "International Fund")."""
+    english = {w for stem in terms(name, "sv") for w in words(english_of(stem))}
+    return bool(english) and english <= set(words(passage))
+
+
 def coverage(text: str, language: str, passage: str) -> float:
     """Share of the text's content terms that the passage contains."""
     wanted = set(terms(text, language))
@@ -114,29 +129,82 @@ def focus(question: str) -> str:
 
 
 def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds(),
-            known: Collection[str] = ()) -> Support:
+            known: Collection[str] = (), naming: Collection[str] = ()) -> Support:
     """Judge whether a retrieved passage supports (answers) the question `text`.
 
     A name the passage lacks rules it out, unless the corpus mentions the name elsewhere
     (`known` words): "När ska Östersund rapportera?" asks about reporting, and Östersund is
-    who asks."""
+    who asks. `naming`: the words naming the instruments the question asks about ("2005
+    års konvention"), which say which document, not what is asked."""
     text = focus(text)
     passage = _passage(hit)
     foreign = hit.chunk.language != language and hit.original is None
-    cov = (coverage(in_english(text), "en", passage) if foreign and language == "sv"
-           else coverage(text, language, passage))  # English-only text: via the term list
-    # An instrument says nothing about the guideline's world: only the asker's country is
-    # context there ("Måste Sverige utse en kontaktpunkt enligt 2005 års konvention?").
-    context = known if hit.chunk.is_guideline else _ASKERS_COUNTRY
-    absent = tuple(n for n in missing(text, passage, spelled=False)
-                   if n.isdigit() or n not in context)
+    cov = (_coverage_in_english(text, passage, naming) if foreign and language == "sv"
+           else coverage(text, language, passage))
+    absent = _absent(text, passage, hit, known, naming, foreign)
     # An instrument's headings and label ("Article 18") are not evidence of a number.
     stated = passage if hit.chunk.is_guideline else hit.chunk.source_text
-    unmet = tuple(sorted(facts.asked_for(text) - facts.evidence(stated)))
-    lexical = cov >= limits.coverage and hit.dense >= limits.dense
+    unmet = _unmet(text, stated)
+    floor = limits.cross_lingual_dense if foreign else limits.dense
+    lexical = cov >= limits.coverage and hit.dense >= floor
+    # Across languages, closeness in meaning needs a shared term besides the instrument's
+    # name ("konvention" is in every passage of it).
     close = hit.dense >= (limits.cross_lingual if foreign else limits.dense_alone)
-    ok = not absent and not unmet and (lexical or close)
-    return Support(cov, hit.dense, absent, ok, unmet)
+    close = close and (cov > 0 or not foreign)
+    defining = defines(text, language, hit.chunk.text, hit.chunk.language)
+    ok = not absent and not unmet and (lexical or close or defining)
+    return Support(cov, hit.dense, absent, ok, unmet, defining)
+
+
+def _unmet(text: str, passage: str) -> tuple[str, ...]:
+    """The kinds of fact the question asks for (a cost, a count…) that the passage does not
+    state; for a question asking several things, those of the part it answers best ("How
+    often does the Committee meet, and when is the number of members increased?")."""
+    stated = facts.evidence(passage)
+    asked = [facts.asked_for(part) for part in asked_parts(text)] or [facts.asked_for(text)]
+    return min((tuple(sorted(kinds - stated)) for kinds in asked), key=len)
+
+
+def _coverage_in_english(text: str, passage: str, naming: Collection[str]) -> float:
+    """A Swedish question's coverage of an English-only passage: the share of its words
+    that the passage has in English (any of the term list's words for it, or a cognate),
+    not counting the words naming the instrument."""
+    asked = unnamed(text, naming)
+    groups = [*english_groups(asked), *cognate_groups(asked, words(passage))]
+    present = set(terms(passage, "en"))
+    found = [g for g in groups if any(set(terms(alternative, "en")) <= present
+                                      for alternative in _alternatives(g))]
+    return len(found) / len(groups) if groups else 0.0
+
+
+_JOINING = re.compile(r"\s+(?:of|for|and|to|in|on|the)\s+", re.IGNORECASE)
+
+
+def _alternatives(english: str) -> list[str]:
+    """The alternatives the term list gives for one Swedish word: its words, except that
+    words joined by "of", "for" … form one phrase ("freedom of expression")."""
+    if _JOINING.search(english):
+        return [english]
+    return english.split()
+
+
+def _absent(text: str, passage: str, hit: Hit, known: Collection[str],
+            naming: Collection[str], foreign: bool) -> tuple[str, ...]:
+    """The question's names and numbers that the passage lacks and that are not context:
+    the guideline's own words (`known`) for a guideline passage; for an instrument, which
+    says nothing about the guideline's world, the asker's country and the instrument's own
+    name ("Måste Sverige utse en kontaktpunkt enligt 2005 års konvention?")."""
+    guideline = hit.chunk.is_guideline
+    named = set() if guideline else {w for span in naming for w in words(span)}
+    context = known if guideline else _ASKERS_COUNTRY | named
+    absent = [n for n in missing(text, passage, spelled=False)
+              if (n not in named if n.isdigit() else n not in context)
+              and not (foreign and _translated(n, passage))]
+    if hit.chunk.language == "en" and hit.original is None and not guideline:
+        # An English-only instrument lists no Swedish things ("Which Swedish traditions…")
+        absent += [w for w in words(text) if _OWN_NATIONALITY.fullmatch(w)
+                   and w not in words(passage)]
+    return tuple(absent)
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,22 @@ def split_sentences(text: str) -> list[str]:
         elif part:
             sentences.append(part)
     return sentences
+
+
+_ASKING = (r"vad|hur|när|var|vem|vilk\w*|varför|what|how|when|where|who|which|why")
+# Where a question asking several things divides: after a question mark, and before a
+# question word that follows a comma or "och"/"and" ("…, and how is the network funded?").
+_PARTS = re.compile(rf"\?\s*|,?\s+(?:och|samt|and)\s+(?=(?:{_ASKING})\b)|,\s+(?=(?:{_ASKING})\b)",
+                    re.IGNORECASE)
+MIN_PART = 3  # words
+_PREMISE = re.compile(r"(?:eftersom|då|om|även om|since|because|as|given|if|although)\b",
+                      re.IGNORECASE)
+
+
+def asked_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things ("How many …, and how long …?");
+    one part for a simple question."""
+    parts = [p.strip(" ,;") for p in _PARTS.split(question)]
+    if parts and _PREMISE.match(parts[0]):  # "Eftersom …, hur …?": one question
+        return [question]
+    return [p for p in parts if len(p.split()) >= MIN_PART]

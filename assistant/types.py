@@ -108,6 +108,21 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Naming:
+    """How a question names referenced documents ("enligt 2005 års konvention"): their ids
+    and the words it names them with, which say which document, not what is asked."""
+
+    documents: tuple[str, ...] = ()
+    spans: tuple[str, ...] = ()
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self.documents
+
+
+UNNAMED = Naming()  # a question that names no referenced document
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved passage: the chunk in the wanted language and its fused score.
 

@@ -51,20 +51,17 @@ def test_the_gate_holds_with_the_referenced_instruments_indexed(full_assistant: 
     assert not failures, "\n".join(failures)
 
 
-def test_convention_cases_hold_what_is_reached(full_assistant: Assistant, e5, all_documents):
-    """The 36 cases about the instruments: citations, faithfulness and language meet the
-    gate; recall, key facts and abstention do not yet (see the README), so they are held at
-    the measured level to catch regressions."""
+def test_convention_cases_meet_the_gate_but_for_recall(full_assistant: Assistant, e5,
+                                                        all_documents):
+    """The 36 cases about the instruments meet every threshold of the gate but recall@5,
+    which three cases miss (see the README); it is held at the measured level."""
     results = evaluate(Pipeline(full_assistant), load_cases(CONVENTIONS), SupportChecker(e5),
                        all_documents)
     summary = summarise(results)
     failures = gate(summary, results)
-    assert not [f for f in failures if f.split()[0] in (
-        "citation_validity", "faithfulness", "language_match")], failures
+    assert [f for f in failures if not f.startswith("recall@5")] == []
     recall = {pair: row["recall@5"] for pair, row in summary["retrieval"].items()}
-    assert recall["en->en"] >= 0.9 and recall["sv->en"] >= 0.8, recall
-    assert summary["key_fact_recall"] >= 0.7 and summary["correct_abstention"] >= 0.8
-    assert summary["false_refusals"] <= 0.1
+    assert recall["en->en"] >= 0.93 and recall["sv->en"] >= 0.85, recall
 
 
 def test_failures_name_the_cases_and_the_shortfall(results: list[CaseResult]):
@@ -130,13 +127,12 @@ HOLDOUT_SV = CASES_FILE.parent / "holdout_conventions_sv.yaml"
 def test_blind_swedish_instrument_cases_hold_what_is_reached(full_assistant: Assistant, e5,
                                                              all_documents):
     """24 Swedish questions about the instruments, written without sight of the term list
-    or the tuning: citations, faithfulness and abstention meet the gate; recall and key
-    facts are held at the measured level (see the README)."""
+    or the tuning: citations, faithfulness, abstention and false refusals meet the gate;
+    recall and key facts are held at the measured level (see the README)."""
     results = evaluate(Pipeline(full_assistant), load_cases(HOLDOUT_SV), SupportChecker(e5),
                        all_documents)
     summary = summarise(results)
     failures = gate(summary, results)
-    assert not [f for f in failures if f.split()[0] in (
-        "citation_validity", "faithfulness", "language_match", "correct_abstention")], failures
-    assert summary["retrieval"]["sv->en"]["recall@5"] >= 0.65, summary["retrieval"]
-    assert summary["key_fact_recall"] >= 0.5 and summary["false_refusals"] <= 0.1
+    assert [f for f in failures if f.split()[0] not in ("recall@5", "key_fact_recall")] == []
+    assert summary["retrieval"]["sv->en"]["recall@5"] >= 0.7, summary["retrieval"]
+    assert summary["key_fact_recall"] >= 0.6
