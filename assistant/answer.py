@@ -86,7 +86,7 @@ FRAMING = Framing({*INTRO.values(), *ABSTAIN.values(), *NOT_COVERED.values()})
 
 def _closeness(judged: tuple[Support, Hit]) -> float:
     verdict, hit = judged
-    return (hit.dense + COVERAGE_WEIGHT * verdict.coverage + DEFINITION_BONUS * verdict.defines
+    return (hit.dense + COVERAGE_WEIGHT * verdict.coverage + DEFINITION_BONUS * verdict.defining
             + RANK_WEIGHT / hit.rank)
 
 
@@ -103,9 +103,10 @@ def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thres
                     known: Collection[str] = (), named: Naming = UNNAMED,
                     later: Collection[str] = ()) -> list[Hit]:
     """The passages that support an answer about as well as the best one, closest first
-    (embedding similarity, then shared terms). `named`: the instruments the question
-    names; `later`: the supplement's documents, whose later facts join the guideline's
-    passages only when those are time-bound (counts, members, "today"), or stand alone."""
+    (embedding similarity, shared terms, the definition asked for, retrieval's rank).
+    `named`: the instruments the question names; `later`: the supplement's documents,
+    whose later facts join the guideline's passages only when those are time-bound
+    (counts, members, "today"), or stand alone."""
     pool = hits[:CANDIDATES] + [h for h in hits[CANDIDATES:] if h.chunk.doc_id in later]
     judged = [(support(question, language, h, limits, known, named.spans), h) for h in pool]
     judged = sorted(((s, h) for s, h in judged if _answers(s, h, limits, named)),

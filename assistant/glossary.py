@@ -32,12 +32,14 @@ def glossary() -> dict[str, str]:
     return {stem: " ".join(dict.fromkeys(words)) for stem, words in table.items()}
 
 
-MIN_HEAD = 4  # a compound's head found in the list: "bild|konstnär", "års|avgift"
-MIN_COGNATE = 6  # letters a Swedish word shares with an English one: "statisti|k"
-COGNATE_SHARE = 0.75  # and that share of the Swedish word at least
+MIN_HEAD = 5  # a compound's head found in the list: "bild|konstnär"
+MIN_MODIFIER = 4  # and the part before it: not "nät|verk", "medlem|skap", "an|sökning"
 MIN_ROOT = 6  # inflections Snowball stems apart: "internationell" / "internationellt"
+MIN_COGNATE = 6  # letters a Swedish word shares with an English one: "festival|er"
+COGNATE_SHARE = 0.75  # and that share of the Swedish word at least
 
 
+@lru_cache(maxsize=4096)
 def english_of(stem: str) -> str:
     """The English words for one Swedish stem: its own entry, else a variant of it that
     differs only in its ending, else the longest listed word it ends with (a compound's
@@ -45,9 +47,10 @@ def english_of(stem: str) -> str:
     table = glossary()
     if stem in table:
         return table[stem]
-    variants = [s for s in table if len(s) >= MIN_ROOT and abs(len(s) - len(stem)) <= 2
-                and (s.startswith(stem) or stem.startswith(s))]
-    heads = [s for s in table if len(s) >= MIN_HEAD and stem.endswith(s)]
+    variants = [s for s in table if min(len(s), len(stem)) >= MIN_ROOT
+                and abs(len(s) - len(stem)) <= 2 and (s.startswith(stem) or stem.startswith(s))]
+    heads = [s for s in table if len(s) >= MIN_HEAD and len(stem) - len(s) >= MIN_MODIFIER
+             and stem.endswith(s)]
     found = min(variants, key=len) if variants else max(heads, key=len, default="")
     return table.get(found, "")
 
@@ -68,12 +71,14 @@ def in_english(question: str) -> str:
 _KIND_WORD = re.compile(rf"\b(?:{'|'.join(KIND_WORDS.values())})\b", re.IGNORECASE)
 
 
-def unnamed(text: str, naming: Collection[str]) -> str:
-    """The text without the words naming an instrument (`naming`: "2005 års konvention",
-    "konstnärens ställning") and the kind words ("konvention"): every passage of the
-    instrument is about those, so they say nothing about which passage answers."""
-    for span in sorted(naming, key=len, reverse=True):
-        text = re.sub(re.escape(span), " ", text, flags=re.IGNORECASE)
+def unnamed(text: str, spans: Collection[str]) -> str:
+    """The text without the words that only name an instrument: the kind words
+    ("konvention") and the spans naming it by year ("2005 års konvention", "the 1980
+    Recommendation"). Every passage of the instrument has those, so they say nothing about
+    which passage answers; a topical name ("immateriellt kulturarv") stays."""
+    for span in sorted(spans, key=len, reverse=True):
+        if _KIND_WORD.search(span) or any(c.isdigit() for c in span):
+            text = re.sub(re.escape(span), " ", text, flags=re.IGNORECASE)
     return _KIND_WORD.sub(" ", text)
 
 

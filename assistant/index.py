@@ -70,7 +70,13 @@ def load_chunks(folder: Path) -> dict[str, Chunk]:
     return chunks
 
 
-ASKING_WHICH = re.compile(r"\b(?:vilken|vilket|which|what)\W+(?:unesco\w*\W+)?$")
+# "Vilken/Vilka (av) … konvention från 2003 …?" asks which one: it does not name it.
+ASKING_WHICH = re.compile(
+    r"\b(?:vilken|vilket|vilka|which|what)\W+(?:(?:av|of|the|de|unesco\w*)\W+)*$")
+# What may stand between an instrument's kind and its year: function words only
+# ("konventionen från 2005", "1980 års rekommendation", "the Convention, like the 2005 one").
+_NEAR = (r"\W+(?:(?:från|av|i|in|of|the|år|års|year|unesco\w*|like|as|som|liksom|and|och|"
+         r"or|eller)\W+){0,3}")
 
 
 @dataclass
@@ -174,19 +180,14 @@ class SearchIndex:
                 found.add((doc_id, match.group(0)))
         return Naming(tuple(sorted({d for d, _ in found})), tuple(sorted({s for _, s in found})))
 
-    def mentioned(self, question: str) -> list[str]:
-        """The referenced documents a question names (see `naming`)."""
-        return list(self.naming(question).documents)
-
     @cached_property
     def _kind_years(self) -> list[tuple[str, re.Pattern[str]]]:
-        near = r"\W+(?:\w+\W+){0,3}?"  # at most three words apart
         found = []
         for doc_id, record in self.manifest.documents.items():
             kind, year = KIND_WORDS.get(record.get("kind", "")), str(record.get("date", ""))[:4]
             if kind and year.isdigit():
                 found.append((doc_id, re.compile(
-                    rf"\b(?:{kind}){near}{year}\b|\b{year}{near}(?:{kind})")))
+                    rf"\b(?:{kind}){_NEAR}{year}\b|\b{year}{_NEAR}(?:{kind})")))
         return found
 
     def is_supplement(self, chunk: Chunk) -> bool:

@@ -6,7 +6,7 @@ with its translations are pure functions over those lists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -30,6 +30,16 @@ MIN_VECTORS = 400
 SENTENCE_WEIGHT = 0.5  # a passage's score: this share from its best sentence, the rest its own
 
 
+def ordered(scored: Iterable[tuple[str, float]]) -> Ranking:
+    """Highest score first; ties by id, so that a ranking is repeatable."""
+    return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+
+
+def reweighted(ranking: Ranking, weight: Callable[[str], float]) -> Ranking:
+    """A ranking with each score multiplied by its key's weight, ordered again."""
+    return ordered((key, score * weight(key)) for key, score in ranking)
+
+
 def rrf(rankings: Iterable[list[str]], k: int = RRF_K,
         weights: Iterable[float] | None = None) -> Ranking:
     """Reciprocal-rank fusion: sum of weight / (k + rank) over every list an id appears in."""
@@ -38,7 +48,7 @@ def rrf(rankings: Iterable[list[str]], k: int = RRF_K,
     for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ordered(scores.items())
 
 
 def collapse(ranking: Ranking, key_of: dict[str, str]) -> list[str]:
@@ -64,8 +74,9 @@ def bm25_search(index: SearchIndex, query: str, language: str, k: int, pool: str
 
 
 @dataclass(frozen=True)
-class Ranked:
-    """Search results: the ranking, and each passage's own cosine to the query."""
+class Found:
+    """Search results: the ranking (by cosine, or fused), and each passage's cosine to the
+    query (its own, else its best sentence's)."""
 
     ranking: Ranking
     cosine: dict[str, float]
@@ -91,7 +102,7 @@ def embed_query(index: SearchIndex, query: str) -> list[float]:
 
 
 def dense_search(index: SearchIndex, query: str | list[float], k: int,
-                 source: str | None = None, documents: Sequence[str] = ()) -> Ranked:
+                 source: str | None = None, documents: Sequence[str] = ()) -> Found:
     """Nearest passages by embedding: each scored by the mean of its own cosine and its best
     sentence's (only passages in the `source` language, or of the given `documents`, when
     those are given)."""
@@ -109,21 +120,22 @@ def dense_search(index: SearchIndex, query: str | list[float], k: int,
     scores = {cid: (1 - SENTENCE_WEIGHT) * whole.get(cid, s)
               + SENTENCE_WEIGHT * best.get(cid, whole.get(cid, s))
               for cid, s in (best | whole).items()}
-    ranking = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-    return Ranked(ranking, best | whole)  # a passage's own cosine, else its best sentence's
+    ranking = ordered(scores.items())[:k]
+    return Found(ranking, best | whole)  # a passage's own cosine, else its best sentence's
 
 
-def _joined(found: Sequence[Ranked], part_weight: float) -> Ranked:
-    """A whole question's fused scores plus `part_weight` times each of its parts', and
-    each passage's best cosine to any of them."""
-    scores: dict[str, float] = {}
+def _joined(whole: Found, parts: Sequence[Found], part_weight: float) -> Found:
+    """A whole question's fused scores plus `part_weight` times each of its parts'. A
+    passage's cosine is to the whole question; to its closest part only when the whole
+    question's search did not reach it."""
+    scores = dict(whole.ranking)
     cosine: dict[str, float] = {}
-    for i, f in enumerate(found):
-        for key, score in f.ranking:
-            scores[key] = scores.get(key, 0.0) + (part_weight if i else 1.0) * score
-        for chunk_id, value in f.cosine.items():
+    for part in parts:
+        for key, score in part.ranking:
+            scores[key] = scores.get(key, 0.0) + part_weight * score
+        for chunk_id, value in part.cosine.items():
             cosine[chunk_id] = max(value, cosine.get(chunk_id, -1.0))
-    return Ranked(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])), cosine)
+    return Found(ordered(scores.items()), cosine | whole.cosine)
 
 
 def pick(group: list[Chunk], language: str,
@@ -176,8 +188,8 @@ class HybridRetriever(BaseRetriever):
         found = self._fused(query, language, source, depth, naming)
         parts = asked_parts(query)
         if len(parts) > 1:
-            found = _joined([found, *(self._fused(p, language, source, depth, naming)
-                                      for p in parts)], self.part_weight)
+            found = _joined(found, [self._fused(p, language, source, depth, naming)
+                                    for p in parts], self.part_weight)
         ranked = self._by_kind(found.ranking, query, language)
         fused = self._spread(self._by_authority(ranked, named))[: k or self.k]
         hits = []
@@ -190,7 +202,7 @@ class HybridRetriever(BaseRetriever):
         return hits
 
     def _fused(self, query: str, language: str, source: str | None, depth: int,
-               naming: Naming) -> Ranked:
+               naming: Naming) -> Found:
         """One query's passages, BM25 and dense lists fused by RRF, with their cosines."""
         named = naming.documents
         vector = embed_query(self.index, query)  # once, for both dense searches
@@ -199,13 +211,13 @@ class HybridRetriever(BaseRetriever):
         lexical = bm25_search(self.index, query, language, depth) if same else []
         references = bm25_search(self.index, query, language, depth, REFERENCES) if same else []
         bridged = self._bridged(unnamed(query, naming.spans), language, source, depth)
-        within = dense_search(self.index, vector, depth, source, named) if named else Ranked([], {})
+        within = dense_search(self.index, vector, depth, source, named) if named else Found([], {})
         bridged_within = [(c, v) for c, v in bridged if self.index.chunks[c].doc_id in named]
         rankings = (lexical, references, bridged, dense.ranking, within.ranking, bridged_within)
         lists = [collapse(r, self.index.key_of) for r in rankings]
         weights = [self.lexical_weight, self.lexical_weight, self.bridge_weight, 1.0,
                    self.named_weight, self.named_bridge_weight]
-        return Ranked(rrf(lists, weights=weights), within.cosine | dense.cosine)
+        return Found(rrf(lists, weights=weights), within.cosine | dense.cosine)
 
     def _by_authority(self, ranking: Ranking, named: Sequence[str]) -> Ranking:
         """Authority order: a referenced instrument (or the supplement) the question does not
@@ -218,8 +230,7 @@ class HybridRetriever(BaseRetriever):
             return ((self.background_weight if background else 1.0)
                     * (self.preamble_weight if recital else 1.0))
 
-        scored = [(key, score * weight(key)) for key, score in ranking]
-        return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+        return reweighted(ranking, weight)
 
     def _by_kind(self, ranking: Ranking, query: str, language: str) -> Ranking:
         """What kind of answer the question wants: a passage defining the term it asks
@@ -233,12 +244,11 @@ class HybridRetriever(BaseRetriever):
         def weight(key: str) -> float:
             chunk = self.index.groups[key][0]
             found = defining and defines(query, language, chunk.text, chunk.language)
-            stated = asked & facts.evidence(chunk.text)
+            stated = asked & facts.evidence(chunk.source_text)
             return ((self.definition_weight if found else 1.0)
                     * (self.evidence_weight if stated else 1.0))
 
-        scored = [(key, score * weight(key)) for key, score in ranking]
-        return sorted(scored, key=lambda kv: (-kv[1], kv[0]))
+        return reweighted(ranking, weight)
 
     def _bridged(self, query: str, language: str, source: str | None, depth: int) -> Ranking:
         """A Swedish question's BM25 search of the English instruments, through the term

@@ -17,7 +17,7 @@ from langchain_core.embeddings import Embeddings
 from assistant import facts
 from assistant.definitions import defines
 from assistant.glossary import cognate_groups, english_groups, english_of, unnamed
-from assistant.text import asked_parts, split_sentences, terms, words
+from assistant.text import split_sentences, terms, wh_parts, words
 from assistant.types import Hit
 
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
@@ -38,7 +38,9 @@ _ALIASES = {"english": "engelsk", "engelska": "english", "swedish": "svensk", "s
 # The asker's country as a party ("Måste Sverige …?"); not "svenska traditioner", which
 # asks about particular things an instrument does not list.
 _ASKERS_COUNTRY = frozenset({"sverige", "sweden"})
-_OWN_NATIONALITY = re.compile(r"swedish|svensk\w*")
+# "Which Swedish traditions…", "Vilken svensk myndighet…": asks for Swedish particulars.
+_WHICH_SWEDISH = re.compile(r"\b(?:which|what|vilk\w+)\s+(?:\w+\s+)?(swedish|svensk\w*)\b",
+                            re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Support:
     missing_names: tuple[str, ...]
     supported: bool
     unmet: tuple[str, ...] = ()  # kinds of fact asked for that the passage does not state
-    defines: bool = False  # it defines the term the question asks about
+    defining: bool = False  # it defines the term the question asks about
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ class Thresholds:
 
 # multilingual-e5 cosines sit in a narrow high band; MiniLM-style models spread wider.
 _BY_EMBEDDER = {"e5": Thresholds()}
-_OTHER_EMBEDDERS = Thresholds(dense=0.3, dense_alone=0.7, cross_lingual=0.7)
+_OTHER_EMBEDDERS = Thresholds(dense=0.3, dense_alone=0.7, cross_lingual=0.7,
+                              cross_lingual_dense=0.3)
 
 
 def thresholds_for(embedder: str) -> Thresholds:
@@ -129,19 +132,19 @@ def focus(question: str) -> str:
 
 
 def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds(),
-            known: Collection[str] = (), naming: Collection[str] = ()) -> Support:
+            known: Collection[str] = (), spans: Collection[str] = ()) -> Support:
     """Judge whether a retrieved passage supports (answers) the question `text`.
 
     A name the passage lacks rules it out, unless the corpus mentions the name elsewhere
     (`known` words): "När ska Östersund rapportera?" asks about reporting, and Östersund is
-    who asks. `naming`: the words naming the instruments the question asks about ("2005
+    who asks. `spans`: the words naming the instruments the question asks about ("2005
     års konvention"), which say which document, not what is asked."""
     text = focus(text)
     passage = _passage(hit)
     foreign = hit.chunk.language != language and hit.original is None
-    cov = (_coverage_in_english(text, passage, naming) if foreign and language == "sv"
+    cov = (_coverage_in_english(text, passage, spans) if foreign and language == "sv"
            else coverage(text, language, passage))
-    absent = _absent(text, passage, hit, known, naming, foreign)
+    absent = _absent(text, passage, hit, known, spans, foreign)
     # An instrument's headings and label ("Article 18") are not evidence of a number.
     stated = passage if hit.chunk.is_guideline else hit.chunk.source_text
     unmet = _unmet(text, stated)
@@ -151,59 +154,57 @@ def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds(
     # name ("konvention" is in every passage of it).
     close = hit.dense >= (limits.cross_lingual if foreign else limits.dense_alone)
     close = close and (cov > 0 or not foreign)
-    defining = defines(text, language, hit.chunk.text, hit.chunk.language)
-    ok = not absent and not unmet and (lexical or close or defining)
-    return Support(cov, hit.dense, absent, ok, unmet, defining)
+    ok = not absent and not unmet and (lexical or close)
+    return Support(cov, hit.dense, absent, ok, unmet,
+                   defines(text, language, hit.chunk.text, hit.chunk.language))
 
 
 def _unmet(text: str, passage: str) -> tuple[str, ...]:
     """The kinds of fact the question asks for (a cost, a count…) that the passage does not
-    state; for a question asking several things, those of the part it answers best ("How
-    often does the Committee meet, and when is the number of members increased?")."""
+    state; for a question whose parts each open with a question word, those of the part it
+    answers best ("Hur ofta sammanträder kommittén, och när utökas antalet ledamöter?")."""
     stated = facts.evidence(passage)
-    asked = [facts.asked_for(part) for part in asked_parts(text)] or [facts.asked_for(text)]
+    asked = [facts.asked_for(part) for part in wh_parts(text)] or [facts.asked_for(text)]
     return min((tuple(sorted(kinds - stated)) for kinds in asked), key=len)
 
 
-def _coverage_in_english(text: str, passage: str, naming: Collection[str]) -> float:
+def _coverage_in_english(text: str, passage: str, spans: Collection[str]) -> float:
     """A Swedish question's coverage of an English-only passage: the share of its words
     that the passage has in English (any of the term list's words for it, or a cognate),
     not counting the words naming the instrument."""
-    asked = unnamed(text, naming)
+    asked = unnamed(text, spans)
     groups = [*english_groups(asked), *cognate_groups(asked, words(passage))]
     present = set(terms(passage, "en"))
-    found = [g for g in groups if any(set(terms(alternative, "en")) <= present
-                                      for alternative in _alternatives(g))]
+    found = [g for g in groups if any(stems <= present for stems in _alternatives(g))]
     return len(found) / len(groups) if groups else 0.0
 
 
-_JOINING = re.compile(r"\s+(?:of|for|and|to|in|on|the)\s+", re.IGNORECASE)
+_JOINING = re.compile(r"\s+(?:of|for|and|to|in|on|the|into|not)\s+|^not\s+", re.IGNORECASE)
 
 
-def _alternatives(english: str) -> list[str]:
-    """The alternatives the term list gives for one Swedish word: its words, except that
-    words joined by "of", "for" … form one phrase ("freedom of expression")."""
-    if _JOINING.search(english):
-        return [english]
-    return english.split()
+def _alternatives(english: str) -> list[set[str]]:
+    """The stems of each alternative the term list gives for one Swedish word: its words,
+    except that words joined by "of", "into" … form one phrase ("freedom of expression",
+    "entry into force"); an alternative of stop words only counts for nothing."""
+    found = [english] if _JOINING.search(english) else english.split()
+    return [stems for alternative in found if (stems := set(terms(alternative, "en")))]
 
 
 def _absent(text: str, passage: str, hit: Hit, known: Collection[str],
-            naming: Collection[str], foreign: bool) -> tuple[str, ...]:
+            spans: Collection[str], foreign: bool) -> tuple[str, ...]:
     """The question's names and numbers that the passage lacks and that are not context:
     the guideline's own words (`known`) for a guideline passage; for an instrument, which
     says nothing about the guideline's world, the asker's country and the instrument's own
     name ("Måste Sverige utse en kontaktpunkt enligt 2005 års konvention?")."""
     guideline = hit.chunk.is_guideline
-    named = set() if guideline else {w for span in naming for w in words(span)}
+    named = set() if guideline else {w for span in spans for w in words(span)}
     context = known if guideline else _ASKERS_COUNTRY | named
     absent = [n for n in missing(text, passage, spelled=False)
               if (n not in named if n.isdigit() else n not in context)
               and not (foreign and _translated(n, passage))]
-    if hit.chunk.language == "en" and hit.original is None and not guideline:
-        # An English-only instrument lists no Swedish things ("Which Swedish traditions…")
-        absent += [w for w in words(text) if _OWN_NATIONALITY.fullmatch(w)
-                   and w not in words(passage)]
+    asks_swedish = _WHICH_SWEDISH.search(text)
+    if asks_swedish and hit.chunk.language == "en" and hit.original is None and not guideline:
+        absent.append(asks_swedish.group(1).lower())  # an English-only instrument lists none
     return tuple(absent)
 
 

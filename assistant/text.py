@@ -60,11 +60,12 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-_ASKING = (r"vad|hur|när|var|vem|vilk\w*|varför|what|how|when|where|who|which|why")
+_ASKING = r"vad|hur|när|vem|vilk\w*|varför|what|how|when|where|who|which|why"
 # Where a question asking several things divides: after a question mark, and before a
 # question word that follows a comma or "och"/"and" ("…, and how is the network funded?").
 _PARTS = re.compile(rf"\?\s*|,?\s+(?:och|samt|and)\s+(?=(?:{_ASKING})\b)|,\s+(?=(?:{_ASKING})\b)",
                     re.IGNORECASE)
+_QUESTION_WORD = re.compile(rf"(?:{_ASKING})\b", re.IGNORECASE)
 MIN_PART = 3  # words
 _PREMISE = re.compile(r"(?:eftersom|då|om|även om|since|because|as|given|if|although)\b",
                       re.IGNORECASE)
@@ -72,8 +73,18 @@ _PREMISE = re.compile(r"(?:eftersom|då|om|även om|since|because|as|given|if|al
 
 def asked_parts(question: str) -> list[str]:
     """The parts of a question that asks several things ("How many …, and how long …?");
-    one part for a simple question."""
+    the question whole when it asks one thing, or when what comes before the first comma
+    is a premise ("Eftersom …, hur …?")."""
     parts = [p.strip(" ,;") for p in _PARTS.split(question)]
-    if parts and _PREMISE.match(parts[0]):  # "Eftersom …, hur …?": one question
+    parts = [p for p in parts if len(p.split()) >= MIN_PART]
+    if len(parts) < 2 or _PREMISE.match(parts[0]):
         return [question]
-    return [p for p in parts if len(p.split()) >= MIN_PART]
+    return parts
+
+
+def wh_parts(question: str) -> list[str]:
+    """The parts of a question when each opens with a question word ("Hur ofta …, och när
+    …?"), else []: then each part asks a question of its own, not "Kan du berätta, hur
+    mycket kostar det?"."""
+    parts = asked_parts(question)
+    return parts if len(parts) > 1 and all(_QUESTION_WORD.match(p) for p in parts) else []
