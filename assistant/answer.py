@@ -10,6 +10,7 @@ from typing import Any
 from assistant.manifest import of_kind
 from assistant.membership import NOT_COVERED
 from assistant.support import Support, Thresholds, support
+from assistant.text import wh_parts
 from assistant.types import (
     GUIDELINE,
     SUPPLEMENT,
@@ -27,6 +28,7 @@ COVERAGE_WEIGHT = 0.1  # shared terms break near-ties in embedding similarity
 MARGIN = 0.05  # how far behind the closest passage another may be and still be shown
 DEFINITION_BONUS = 0.1  # the passage defining the term a question asks about leads
 RANK_WEIGHT = 0.02  # retrieval's rank (words and meaning, fused) breaks near-ties too
+COUNT_BONUS = 0.05  # one stating a number of what a "how many" question counts ("18 States")
 INTRO = {
     "sv": "Enligt riktlinjerna:",
     "en": "According to the guidelines (unofficial English translation; the Swedish "
@@ -84,10 +86,17 @@ class Framing(frozenset[str]):
 FRAMING = Framing({*INTRO.values(), *ABSTAIN.values(), *NOT_COVERED.values()})
 
 
-def _closeness(judged: tuple[Support, Hit]) -> float:
+def _meaning(judged: tuple[Support, Hit]) -> float:
+    """How close a passage is to a question: embedding similarity, shared terms, and the
+    definition asked for."""
     verdict, hit = judged
     return (hit.dense + COVERAGE_WEIGHT * verdict.coverage + DEFINITION_BONUS * verdict.defining
-            + RANK_WEIGHT / hit.rank)
+            + COUNT_BONUS * verdict.counting)
+
+
+def _closeness(judged: tuple[Support, Hit]) -> float:
+    """`_meaning`, with retrieval's rank to break near-ties."""
+    return _meaning(judged) + RANK_WEIGHT / judged[1].rank
 
 
 def _answers(verdict: Support, hit: Hit, limits: Thresholds, named: Naming) -> bool:
@@ -116,10 +125,29 @@ def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thres
     floor = _closeness(judged[0]) - MARGIN
     chosen = [h for s, h in judged if _closeness((s, h)) >= floor]
     current = [h for h in chosen if h.chunk.doc_id not in later][:MAX_PASSAGES]
+    current += _part_answers(question, language, pool, current, limits, known, named)
     dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in current)
     if current and not dated:
         return current  # nothing dated for the supplement to update
     return current + [h for h in chosen if h.chunk.doc_id in later][:MAX_LATER]
+
+
+def _part_answers(question: str, language: str, pool: list[Hit], chosen: list[Hit],
+                  limits: Thresholds, known: Collection[str], named: Naming) -> list[Hit]:
+    """For a question asking several things ("How many …, and for how long …?"), the
+    passage closest to each part (by meaning alone: retrieval ranked the whole question),
+    when it answers that part and is not chosen yet."""
+    parts = wh_parts(question)
+    pool = [h for h in pool if len(h.part_dense) == len(parts)]  # searched part by part
+    added: list[Hit] = []
+    for i, part in enumerate(parts):
+        as_part = [replace(h, dense=h.part_dense[i]) for h in pool]
+        judged = [(support(part, language, h, limits, known, named.spans), h) for h in as_part]
+        answering = [(s, h) for s, h in judged if _answers(s, h, limits, named)]
+        best = max(answering, key=_meaning)[1].chunk if answering else None
+        if best and all(best != h.chunk for h in chosen + added):
+            added += [h for h in pool if h.chunk == best]
+    return added
 
 
 def document_name(chunk: Chunk) -> str:

@@ -8,6 +8,7 @@ sentence can be checked against the Swedish original as well as the translation.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from assistant.text import terms, words
 
@@ -162,7 +163,8 @@ _PAYMENT = (r"how\s+much\b[^?]*\b(?:pay|paid|cost|charge)\w*|"
             r"hur\s+mycket\b[^?]*\b(?:betala|kosta)\w*")
 _MONTHS = (r"jan\w*|feb\w*|mar\w*|apr\w*|maj|may|jun\w*|jul\w*|aug\w*|sep\w*|okt\w*|"
            r"oct\w*|nov\w*|dec\w*")
-_DATE_ASKED = re.compile(r"\b(?:datum|dates?)\b", re.IGNORECASE)
+_DATE_ASKED = re.compile(r"\b(?:datum|dates?|(?:what|which)\s+year|vilket\s+år|årtal\w*)\b",
+                         re.IGNORECASE)
 _DATE_GIVEN = re.compile(rf"\b\d{{4}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
 _FORM = (r"format\w*|mall|mallen|templates?|sidor|pages?|blankett\w*|formulär\w*|"
          r"application\s+forms?|ansökningsformulär\w*")
@@ -192,8 +194,28 @@ _MONEY_ASKED = re.compile(
 _MONEY_GIVEN = re.compile(
     r"\d[\d\s.,]*\s*(?:kronor|kr|sek|euros?|eur|dollars?|usd)\b|(?:\$|€|£|US\$)\s*\d",
     re.IGNORECASE)
+_PAID = re.compile(r"\b(?:pay\w*|paid|contribution\w*|betal\w*|bidrag\w*|avgift\w*)\b",
+                   re.IGNORECASE)
 _COUNT = re.compile(r"\b(?:hur\s+många|how\s+many|hur\s+mycket|how\s+much|antal\w*|"
                     r"number\s+of)\b", re.IGNORECASE)
+
+
+_COUNTED = re.compile(r"\b(?:how\s+many|hur\s+många)\s+(\w+)", re.IGNORECASE)
+COUNT_GAP = 1  # words between a number and what it counts ("18 member States")
+
+
+def counted(question: str) -> str:
+    """What a "how many" question counts ("How many States sit …?" → "states"), "" if none."""
+    match = _COUNTED.search(question)
+    return match.group(1).lower() if match else ""
+
+
+def counts(passage: str, language: str, stems: Collection[str]) -> bool:
+    """Whether a passage states a number of something with one of these stems ("composed
+    of … 18 States Parties"), not only some number ("a term of four years")."""
+    tokens = words(passage)
+    return any(set(terms(" ".join(tokens[i + 1 : i + 2 + COUNT_GAP]), language)) & set(stems)
+               for i, token in enumerate(tokens) if token.isdigit() or token in _NUMBER_WORDS)
 
 
 def asked_for(question: str) -> set[str]:
@@ -210,4 +232,6 @@ def evidence(passage: str) -> set[str]:
     kinds |= {"count"} if numbers(passage) else set()
     kinds |= {"money"} if _MONEY_GIVEN.search(passage) else set()
     kinds |= {"share"} if "%" in passage else set()
+    # "a contribution … shall not exceed 1%": a share of a payment states what is paid
+    kinds |= {"cost"} if "share" in kinds and _PAID.search(passage) else set()
     return kinds | ({"date"} if _DATE_GIVEN.search(passage) else set())

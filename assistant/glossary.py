@@ -86,9 +86,7 @@ def cognate_groups(question: str, vocabulary: Collection[str]) -> list[str]:
     """For each Swedish word of the question that the term list lacks, the English words of
     `vocabulary` spelled like it ("statistik": "statistics", "nationell": "national"):
     words the two languages share from Latin and French, found without a dictionary."""
-    by_start: dict[str, list[str]] = {}
-    for english in vocabulary:
-        by_start.setdefault(english[:MIN_COGNATE], []).append(english)
+    by_start = _by_start(frozenset(vocabulary))
     found = []
     for word in dict.fromkeys(words(question)):
         stems = terms(word, "sv")
@@ -99,6 +97,16 @@ def cognate_groups(question: str, vocabulary: Collection[str]) -> list[str]:
         if alike:
             found.append(" ".join(sorted(alike)))
     return found
+
+
+@lru_cache(maxsize=64)
+def _by_start(vocabulary: frozenset[str]) -> dict[str, list[str]]:
+    """The vocabulary by its words' first letters (the instruments' words are looked up for
+    every question: built once)."""
+    by_start: dict[str, list[str]] = {}
+    for english in sorted(vocabulary):
+        by_start.setdefault(english[:MIN_COGNATE], []).append(english)
+    return by_start
 
 
 def cognates(question: str, vocabulary: Collection[str]) -> str:

@@ -187,9 +187,10 @@ class HybridRetriever(BaseRetriever):
         named = naming.documents
         found = self._fused(query, language, source, depth, naming)
         parts = asked_parts(query)
-        if len(parts) > 1:
-            found = _joined(found, [self._fused(p, language, source, depth, naming)
-                                    for p in parts], self.part_weight)
+        by_part = ([self._fused(p, language, source, depth, naming) for p in parts]
+                   if len(parts) > 1 else [])
+        if by_part:
+            found = _joined(found, by_part, self.part_weight)
         ranked = self._by_kind(found.ranking, query, language)
         fused = self._spread(self._by_authority(ranked, named))[: k or self.k]
         hits = []
@@ -197,7 +198,8 @@ class HybridRetriever(BaseRetriever):
             group = self.index.groups[key]
             best = max(found.cosine.get(c.chunk_id, 0.0) for c in group)
             chosen, original = pick(group, language, source)
-            hit = Hit(chosen, score, rank, best, original)
+            part_dense = tuple(max(p.cosine.get(c.chunk_id, 0.0) for c in group) for p in by_part)
+            hit = Hit(chosen, score, rank, best, original, part_dense=part_dense)
             hits.append(replace(hit, items=self._items(hit, language, source)))
         return hits
 

@@ -53,6 +53,7 @@ class Support:
     supported: bool
     unmet: tuple[str, ...] = ()  # kinds of fact asked for that the passage does not state
     defining: bool = False  # it defines the term the question asks about
+    counting: bool = False  # it states a number of what a "how many" question counts
 
 
 @dataclass(frozen=True)
@@ -142,21 +143,44 @@ def support(text: str, language: str, hit: Hit, limits: Thresholds = Thresholds(
     text = focus(text)
     passage = _passage(hit)
     foreign = hit.chunk.language != language and hit.original is None
+    # An instrument's title and label are in every passage of it: the words naming it
+    # ("the 2003 Convention") are no evidence of which passage answers.
+    asked = text if hit.chunk.is_guideline else unnamed(text, spans)
     cov = (_coverage_in_english(text, passage, spans) if foreign and language == "sv"
-           else coverage(text, language, passage))
+           else coverage(asked, language, passage))
     absent = _absent(text, passage, hit, known, spans, foreign)
     # An instrument's headings and label ("Article 18") are not evidence of a number.
     stated = passage if hit.chunk.is_guideline else hit.chunk.source_text
     unmet = _unmet(text, stated)
     floor = limits.cross_lingual_dense if foreign else limits.dense
     lexical = cov >= limits.coverage and hit.dense >= floor
-    # Across languages, closeness in meaning needs a shared term besides the instrument's
-    # name ("konvention" is in every passage of it).
     close = hit.dense >= (limits.cross_lingual if foreign else limits.dense_alone)
-    close = close and (cov > 0 or not foreign)
+    close = close and (cov > 0 or not _needs_a_term(text, hit, foreign))
     ok = not absent and not unmet and (lexical or close)
     return Support(cov, hit.dense, absent, ok, unmet,
-                   defines(text, language, hit.chunk.text, hit.chunk.language))
+                   defines(text, language, hit.chunk.text, hit.chunk.language),
+                   _counting(text, language, hit))
+
+
+def _needs_a_term(text: str, hit: Hit, foreign: bool) -> bool:
+    """Whether closeness in meaning alone is too little: across languages, and for an
+    instrument's passage when the question asks for a fact (a date, a number), a shared
+    term besides the instrument's name is needed ("In what year did Sweden ratify the 2003
+    Convention?" is close to the date it was adopted)."""
+    return foreign or (not hit.chunk.is_guideline and bool(facts.asked_for(text)))
+
+
+def _counting(text: str, language: str, hit: Hit) -> bool:
+    """Whether the passage states a number of what the question counts ("Hur många stater
+    …?": "18 States"), through the term list for an English passage and a Swedish question."""
+    word = facts.counted(text)
+    passage = hit.chunk
+    if not word:
+        return False
+    stems = terms(word, language)
+    if passage.language != language and language == "sv":
+        stems = terms(" ".join(english_of(stem) for stem in stems), passage.language)
+    return facts.counts(passage.text, passage.language, stems)
 
 
 def _unmet(text: str, passage: str) -> tuple[str, ...]:

@@ -135,6 +135,7 @@ class Hit:
     dense: float = 0.0
     original: Chunk | None = None
     items: tuple[Hit, ...] = ()
+    part_dense: tuple[float, ...] = ()  # cosine to each part of a question asking several
 
 
 @dataclass(frozen=True)

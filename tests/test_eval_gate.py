@@ -136,3 +136,24 @@ def test_blind_swedish_instrument_cases_hold_what_is_reached(full_assistant: Ass
     assert [f for f in failures if f.split()[0] not in ("recall@5", "key_fact_recall")] == []
     assert summary["retrieval"]["sv->en"]["recall@5"] >= 0.7, summary["retrieval"]
     assert summary["key_fact_recall"] >= 0.6
+
+
+HOLDOUT_EN = CASES_FILE.parent / "holdout_conventions_en.yaml"
+
+
+def test_blind_english_instrument_cases_hold_what_is_reached(full_assistant: Assistant, e5,
+                                                             all_documents):
+    """25 English questions about the instruments in everyday words ("money", "NGOs"),
+    written without sight of the other sets or the code: citations, faithfulness and
+    language meet the gate; the rest is held at the measured level (see the README), which
+    is short of the gate: most of all, paraphrased questions are refused."""
+    results = evaluate(Pipeline(full_assistant), load_cases(HOLDOUT_EN), SupportChecker(e5),
+                       all_documents)
+    summary = summarise(results)
+    failures = gate(summary, results)
+    held = ("recall@5", "key_fact_recall", "correct_abstention", "false_refusals")
+    assert [f for f in failures if f.split()[0] not in held] == []
+    assert summary["retrieval"]["en->en"]["recall@5"] >= 0.8, summary["retrieval"]
+    assert summary["key_fact_recall"] >= 0.55
+    assert summary["correct_abstention"] >= 0.8
+    assert summary["false_refusals"] <= 0.25

@@ -162,3 +162,85 @@ def test_kinds_of_fact_asked_for_by_parts():
     assert facts.asked_for("Hur många procent av budgeten?") >= {"share"}
     assert "share" in facts.evidence("one per cent of the cost")
     assert "share" not in facts.evidence("a proportion of the budget")
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("How many States sit on the Committee of the 2003 Convention, and for how long are "
+     "they elected?",
+     ["How many States sit on the Committee of the 2003 Convention",
+      "for how long are they elected"]),
+    ("Hur ofta ska städerna rapportera till rådet, och på vilket språk?",
+     ["Hur ofta ska städerna rapportera till rådet", "på vilket språk"]),
+    ("What must the cities report and to whom?",  # "to whom": too short to be a part
+     ["What must the cities report and to whom?"]),
+])
+def test_a_part_may_open_with_a_preposition(question, parts):
+    assert asked_parts(question) == parts
+
+
+def test_how_many_asks_for_a_number_of_what_it_counts():
+    assert facts.counted("How many States sit on the Committee?") == "states"
+    assert facts.counted("Hur många städer finns i nätverket?") == "städer"
+    assert facts.counted("How often does the Committee meet?") == ""
+    states = ["state"]
+    assert facts.counts("It shall be composed of representatives of 18 States Parties", "en",
+                        states)
+    assert not facts.counts("States Members shall be elected for a term of four years", "en",
+                            states)  # a number, but of years
+
+
+@pytest.mark.parametrize(("question", "language"), [
+    ("How many States sit on the Committee of the 2003 Convention, and for how long are they "
+     "elected?", "en"),
+    ("Hur många stater sitter i kommittén för 2003 års konvention, och hur länge väljs de?",
+     "sv"),
+])
+def test_each_part_of_a_question_gets_its_answer(full_assistant: Assistant, question,
+                                                 language):
+    """The whole question's closest passages are about the term of office; the part asking
+    how many States brings Article 5.1 ("18 States Parties") too."""
+    answer = full_assistant.ask(question, language)
+    assert "18 States Parties" in answer.text and "a term of four years" in answer.text
+    assert {"2003 Convention, Article 5.1", "2003 Convention, Article 6.2"} <= {
+        c.label for c in answer.citations}
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("What role are NGOs supposed to play under the diversity convention?",
+     ["unesco-2005-convention"]),
+    ("According to the artist recommendation, should freelance artists get social security?",
+     ["unesco-1980-recommendation"]),
+    ("Does the Convention on intangible heritage require inventories?",
+     ["unesco-2003-convention"]),
+    ("We heard that the World Heritage Convention changed.", []),  # another instrument
+    ("Which convention protects the diversity of expressions?", []),  # no kind beside it
+])
+def test_an_instrument_is_named_by_a_word_of_its_title(full_assistant: Assistant, question,
+                                                       named):
+    assert list(full_assistant.retriever.index.naming(question).documents) == named
+
+
+def test_asking_for_a_year_needs_one(full_assistant: Assistant):
+    assert facts.asked_for("In what year did Sweden ratify the 2003 Convention?") == {"date"}
+    assert facts.asked_for("Vilket år blev Östersund en kreativ stad?") == {"date"}
+    assert full_assistant.ask("In what year did Sweden ratify the 2003 Convention?",
+                              "en").abstained
+    answer = full_assistant.ask("In what year was Östersund designated a creative city?", "en")
+    assert "2010" in answer.text and not answer.abstained
+
+
+def test_an_instrument_s_name_is_no_evidence_for_an_english_question(
+        full_assistant: Assistant):
+    """Every passage of the 2003 Convention carries "2003" and "Convention" in its title and
+    label: they do not make the signature clause an answer. A question asking for a fact (a
+    year) needs a shared term however close in meaning; one asking about an idea does not
+    ("free speech" for "freedom of expression")."""
+    question = "In what year did Sweden ratify the 2003 Convention?"
+    signed = _passage(full_assistant, "c2003-art40-u2", 0.86)
+    verdict = _verdict(full_assistant, question, "en", signed)
+    assert verdict.coverage == 0 and not verdict.supported
+    asked = ("Does the Recommendation on the Status of the Artist treat free speech as a "
+             "precondition for making art?")
+    freedom = _passage(full_assistant, "r1980-III-6", 0.86)
+    verdict = _verdict(full_assistant, asked, "en", freedom)
+    assert verdict.coverage == 0 and verdict.supported
