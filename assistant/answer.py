@@ -125,7 +125,8 @@ def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thres
     floor = _closeness(judged[0]) - MARGIN
     chosen = [h for s, h in judged if _closeness((s, h)) >= floor]
     current = [h for h in chosen if h.chunk.doc_id not in later][:MAX_PASSAGES]
-    current += _part_answers(question, language, pool, current, limits, known, named)
+    current += _part_answers(question, language, [h for h in pool if h.chunk.doc_id not in later],
+                             current, limits, known, named)
     dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in current)
     if current and not dated:
         return current  # nothing dated for the supplement to update
@@ -138,10 +139,12 @@ def _part_answers(question: str, language: str, pool: list[Hit], chosen: list[Hi
     passage closest to each part (by meaning alone: retrieval ranked the whole question),
     when it answers that part and is not chosen yet."""
     parts = wh_parts(question)
-    pool = [h for h in pool if len(h.part_dense) == len(parts)]  # searched part by part
+    if not parts:
+        return []
+    pool = [h for h in pool if [p for p, _ in h.part_dense] == parts]  # searched by these parts
     added: list[Hit] = []
     for i, part in enumerate(parts):
-        as_part = [replace(h, dense=h.part_dense[i]) for h in pool]
+        as_part = [replace(h, dense=h.part_dense[i][1]) for h in pool]
         judged = [(support(part, language, h, limits, known, named.spans), h) for h in as_part]
         answering = [(s, h) for s, h in judged if _answers(s, h, limits, named)]
         best = max(answering, key=_meaning)[1].chunk if answering else None

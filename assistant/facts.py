@@ -151,7 +151,7 @@ def polarity_problem(sentence: str, language: str, passage: str) -> str | None:
 # date to come, a form, a consequence, a count or amount, a date. The guideline states none
 # of the first five, so questions about them are refused instead of answered from a nearby
 # passage.
-_COST = (r"kosta\w*|kostnad\w*|avgift\w*|pris|priset|kronor|kr|sek|euro\w*|dollar\w*|fees?|"
+_COST = (r"kosta\w*|kostnad\w*|avgift\w*|pris|priset|kronor|kr|sek|euros?|dollar\w*|fees?|"
          r"costs?|price\w*|charges?")
 _CONTACT = (r"e-?post\w*|e-?mail\w*|mejl\w*|telefon\w*|phone\w*|adress\w*|address\w*|"
             r"kontaktperson\w*|contact\s+person\w*|handläggare\w*|handlägger|officer\w*|"
@@ -200,14 +200,15 @@ _COUNT = re.compile(r"\b(?:hur\s+många|how\s+many|hur\s+mycket|how\s+much|antal
                     r"number\s+of)\b", re.IGNORECASE)
 
 
-_COUNTED = re.compile(r"\b(?:how\s+many|hur\s+många)\s+(\w+)", re.IGNORECASE)
+_COUNTED = re.compile(r"\b(?:how\s+many|hur\s+många)((?:\W+\w+){1,3})", re.IGNORECASE)
 COUNT_GAP = 1  # words between a number and what it counts ("18 member States")
 
 
-def counted(question: str) -> str:
-    """What a "how many" question counts ("How many States sit …?" → "states"), "" if none."""
+def counted(question: str, language: str) -> list[str]:
+    """What a "how many" question counts, as the stems of the content words in the three
+    words after it ("How many of the States sit …?" → "state", "sit"); [] if none."""
     match = _COUNTED.search(question)
-    return match.group(1).lower() if match else ""
+    return terms(match.group(1), language) if match else []
 
 
 def counts(passage: str, language: str, stems: Collection[str]) -> bool:
@@ -233,5 +234,6 @@ def evidence(passage: str) -> set[str]:
     kinds |= {"money"} if _MONEY_GIVEN.search(passage) else set()
     kinds |= {"share"} if "%" in passage else set()
     # "a contribution … shall not exceed 1%": a share of a payment states what is paid
-    kinds |= {"cost"} if "share" in kinds and _PAID.search(passage) else set()
+    kinds |= {"cost"} if any("%" in s and _PAID.search(s) for s in _SENTENCE.split(passage)) \
+        else set()
     return kinds | ({"date"} if _DATE_GIVEN.search(passage) else set())

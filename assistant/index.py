@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import bm25s
 from chromadb import Collection
@@ -78,30 +77,6 @@ ASKING_WHICH = re.compile(
 # ("konventionen från 2005", "1980 års rekommendation", "the Convention, like the 2005 one").
 _NEAR = (r"\W+(?:(?:från|av|i|in|of|the|år|års|year|unesco\w*|like|as|som|liksom|and|och|"
          r"or|eller|\d{4})\W+){0,3}")  # another year: "the 2003 and 2005 Conventions"
-
-# What may stand between an instrument's kind and a word of its title it is named by
-# ("the Convention on intangible heritage", "the Recommendation concerning artists").
-_ABOUT = r"\W+(?:on|for|of|about|concerning|om|för)\W+(?:the\W+)?(?:\w+\W+)?"
-MIN_TITLE_WORD = 5  # letters: "diversity", "artist", not "the", "of"
-_NOT_NAMES = frozenset(terms("convention recommendation concerning", "en"))
-
-
-def _own_title_words(doc_id: str, records: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """The words of a document's English title that no other document's title has, as
-    their Snowball stems ("divers", "intang", "artist"); not its kind ("recommendation")
-    nor "concerning"."""
-    def stems(other: str) -> set[str]:
-        found = terms(str(records[other].get("title", "")), "en")
-        return {s for s in found if len(s) >= MIN_TITLE_WORD} - _NOT_NAMES
-    others = set().union(*(stems(d) for d in records if d != doc_id))
-    return sorted(stems(doc_id) - others)
-
-
-def _another_name(before: str) -> bool:
-    """Whether a capitalised word just before a match makes it part of another name ("the
-    World Heritage Convention"); a question's first word does not."""
-    preceding = before.split()
-    return len(preceding) > 1 and preceding[-1][:1].isupper()
 
 
 @dataclass
@@ -197,35 +172,22 @@ class SearchIndex:
         alias ("the 2005 Convention"), or the kind and year in any order ("rekommendationen
         från 1980"), unless the question asks which one it is ("Vilken konvention från 2003
         nämns …?")."""
-        original = " ".join(question.split())
-        text = original.lower()
+        text = " ".join(question.lower().split())
         found = {(doc_id, alias) for alias, doc_id in self._aliases if alias in text}
-        for doc_id, pattern in self._kind_names:
+        for doc_id, pattern in self._kind_years:
             match = pattern.search(text)
-            if (match and not ASKING_WHICH.search(text[: match.start()])
-                    and not _another_name(original[: match.start()])):
+            if match and not ASKING_WHICH.search(text[: match.start()]):
                 found.add((doc_id, match.group(0)))
         return Naming(tuple(sorted({d for d, _ in found})), tuple(sorted({s for _, s in found})))
 
     @cached_property
-    def _kind_names(self) -> list[tuple[str, re.Pattern[str]]]:
-        """Per instrument, how a question names it by its kind: with its year ("the 2003
-        Convention", "rekommendationen från 1980"), or with a word of its title that no
-        other title has ("the diversity convention", "the artist recommendation", "the
-        Convention on intangible heritage")."""
+    def _kind_years(self) -> list[tuple[str, re.Pattern[str]]]:
         found = []
-        records = self.manifest.documents
-        for doc_id, record in records.items():
+        for doc_id, record in self.manifest.documents.items():
             kind, year = KIND_WORDS.get(record.get("kind", "")), str(record.get("date", ""))[:4]
-            if not kind:
-                continue
-            named = [year] if year.isdigit() else []
-            named += [rf"{re.escape(w)}\w*" for w in _own_title_words(doc_id, records)]
-            for name in named:
+            if kind and year.isdigit():
                 found.append((doc_id, re.compile(
-                    rf"\b(?:{kind}){_NEAR}{name}\b|\b{name}{_NEAR}(?:{kind})"
-                    if name == year else
-                    rf"\b{name}(?:\W+\w+)?\W+(?:{kind})|\b(?:{kind}){_ABOUT}{name}")))
+                    rf"\b(?:{kind}){_NEAR}{year}\b|\b{year}{_NEAR}(?:{kind})")))
         return found
 
     def is_supplement(self, chunk: Chunk) -> bool:

@@ -198,7 +198,8 @@ class HybridRetriever(BaseRetriever):
             group = self.index.groups[key]
             best = max(found.cosine.get(c.chunk_id, 0.0) for c in group)
             chosen, original = pick(group, language, source)
-            part_dense = tuple(max(p.cosine.get(c.chunk_id, 0.0) for c in group) for p in by_part)
+            part_dense = tuple((part, max(f.cosine.get(c.chunk_id, 0.0) for c in group))
+                               for part, f in zip(parts, by_part, strict=False))
             hit = Hit(chosen, score, rank, best, original, part_dense=part_dense)
             hits.append(replace(hit, items=self._items(hit, language, source)))
         return hits

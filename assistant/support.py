@@ -173,11 +173,10 @@ def _needs_a_term(text: str, hit: Hit, foreign: bool) -> bool:
 def _counting(text: str, language: str, hit: Hit) -> bool:
     """Whether the passage states a number of what the question counts ("Hur många stater
     …?": "18 States"), through the term list for an English passage and a Swedish question."""
-    word = facts.counted(text)
+    stems = facts.counted(text, language)
     passage = hit.chunk
-    if not word:
+    if not stems:
         return False
-    stems = terms(word, language)
     if passage.language != language and language == "sv":
         stems = terms(" ".join(english_of(stem) for stem in stems), passage.language)
     return facts.counts(passage.text, passage.language, stems)

@@ -60,14 +60,15 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-# A question word, perhaps after a preposition ("på vilket språk", "for how long").
-_ASKING = (r"(?:(?:på|till|för|i|av|med|från|under|for|in|to|from|by|with|at|on)\s+)?"
-           r"(?:vad|hur|när|vem|vilk\w*|varför|what|how|when|where|who|whom|which|why)")
+_ASKING = r"(?:vad|hur|när|vem|vilk\w*|varför|what|how|when|where|who|whom|which|why)"
+# After "och"/"and", a question word may follow a preposition ("…, och på vilket språk?",
+# "…, and for how long …?"); after a comma alone that is a relative clause ("…, in which …").
+_LED = rf"(?:(?:på|till|för|i|av|med|från|under|for|in|to|from|by|with|at|on)\s+)?{_ASKING}"
 # Where a question asking several things divides: after a question mark, and before a
 # question word that follows a comma or "och"/"and" ("…, and how is the network funded?").
-_PARTS = re.compile(rf"\?\s*|,?\s+(?:och|samt|and)\s+(?={_ASKING}\b)|,\s+(?={_ASKING}\b)",
+_PARTS = re.compile(rf"\?\s*|,?\s+(?:och|samt|and)\s+(?={_LED}\b)|,\s+(?={_ASKING}\b)",
                     re.IGNORECASE)
-_QUESTION_WORD = re.compile(rf"{_ASKING}\b", re.IGNORECASE)
+_QUESTION_WORD = re.compile(rf"{_LED}\b", re.IGNORECASE)
 MIN_PART = 3  # words
 _PREMISE = re.compile(r"(?:eftersom|då|om|även om|since|because|as|given|if|although)\b",
                       re.IGNORECASE)

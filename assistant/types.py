@@ -135,7 +135,8 @@ class Hit:
     dense: float = 0.0
     original: Chunk | None = None
     items: tuple[Hit, ...] = ()
-    part_dense: tuple[float, ...] = ()  # cosine to each part of a question asking several
+    # (part, cosine to it) for each part of a question asking several things
+    part_dense: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,10 @@ class IngestReport:
 
 
 def document_hash(document: Document, chunks: list[Chunk]) -> str:
-    """A hash of a document's chunks (ids already hash the content)."""
-    ids = "\n".join(c.chunk_id for c in chunks if c.doc_id == document.doc_id)
+    """A hash of a document's chunks (ids already hash the content) and of what the manifest
+    says about it (a new alias is a change, though nothing is embedded again)."""
+    about = [document.title, document.kind, document.date or document.period, *document.aliases]
+    ids = "\n".join([c.chunk_id for c in chunks if c.doc_id == document.doc_id] + about)
     return hashlib.sha256(ids.encode("utf-8")).hexdigest()[:16]
 
 

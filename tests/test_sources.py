@@ -122,6 +122,25 @@ def test_changed_document_re_embeds_only_itself(tmp_path: Path, e5):
     assert second.embedded == len(counting.texts) and second.copied > 0
 
 
+def test_a_new_alias_reaches_the_index_without_embedding_anything(tmp_path: Path, e5):
+    corpus, sources = _setup(tmp_path)
+    index_dir, counting = tmp_path / "index", Counting(e5)
+    run = partial(ingest, corpus, index_dir, embedder="e5", embeddings=lambda: counting,
+                  sources_dir=sources)
+    run()
+    manifest = corpus / "sources.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        '["Example Convention 2"]', '["Example Convention 2", "the example treaty"]'),
+        encoding="utf-8")
+    counting.texts.clear()
+    report = run()
+    states = {c.doc_id: c.state for c in report.changes}
+    assert states["ex2"] == "changed" and states["ex1"] == "unchanged"
+    assert not counting.texts and report.embedded == 0, "the passages are the same"
+    naming = open_index(index_dir, "e5", e5).naming("What does the example treaty say?")
+    assert naming.documents == ("ex2",)
+
+
 def test_removed_and_missing_sources_are_reported_and_the_guideline_still_served(
         tmp_path: Path, e5):
     corpus, sources = _setup(tmp_path)
