@@ -125,8 +125,10 @@ def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thres
     floor = _closeness(judged[0]) - MARGIN
     chosen = [h for s, h in judged if _closeness((s, h)) >= floor]
     current = [h for h in chosen if h.chunk.doc_id not in later][:MAX_PASSAGES]
-    current += _part_answers(question, language, [h for h in pool if h.chunk.doc_id not in later],
-                             current, limits, known, named)
+    if current:  # each part's passage completes an answer; it does not make one
+        current += _part_answers(question, language,
+                                 [h for h in pool if h.chunk.doc_id not in later], current,
+                                 limits, known, named)
     dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in current)
     if current and not dated:
         return current  # nothing dated for the supplement to update

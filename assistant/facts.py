@@ -205,8 +205,8 @@ COUNT_GAP = 1  # words between a number and what it counts ("18 member States")
 
 
 def counted(question: str, language: str) -> list[str]:
-    """What a "how many" question counts, as the stems of the content words in the three
-    words after it ("How many of the States sit …?" → "state", "sit"); [] if none."""
+    """What a "how many" question counts, as the stems of the content words among the three
+    words after it ("How many of the States sit …?" → "state"); [] if none."""
     match = _COUNTED.search(question)
     return terms(match.group(1), language) if match else []
 
