@@ -87,8 +87,8 @@ FRAMING = Framing({*INTRO.values(), *ABSTAIN.values(), *NOT_COVERED.values()})
 
 
 def _meaning(judged: tuple[Support, Hit]) -> float:
-    """How close a passage is to a question: embedding similarity, shared terms, and the
-    definition asked for."""
+    """How close a passage is to a question: embedding similarity, shared terms, the
+    definition asked for, and a number of what a "how many" question counts."""
     verdict, hit = judged
     return (hit.dense + COVERAGE_WEIGHT * verdict.coverage + DEFINITION_BONUS * verdict.defining
             + COUNT_BONUS * verdict.counting)

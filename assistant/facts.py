@@ -196,8 +196,13 @@ _MONEY_GIVEN = re.compile(
     re.IGNORECASE)
 _PAID = re.compile(r"\b(?:pay\w*|paid|contribution\w*|betal\w*|bidrag\w*|avgift\w*)\b",
                    re.IGNORECASE)
-_COUNT = re.compile(r"\b(?:hur\s+många|how\s+many|hur\s+mycket|how\s+much|antal\w*|"
-                    r"number\s+of)\b", re.IGNORECASE)
+# "How much say / influence should groups have?" asks for a degree, not an amount.
+_DEGREE = (r"say|influence|weight|control|power|freedom|autonomy|involvement|emphasis|"
+           r"importance|priority|inflytande|makt|frihet|självbestämmande|vikt|betydelse|"
+           r"delaktighet")
+_AMOUNT = rf"(?:hur\s+mycket|how\s+much)(?!\s+(?:{_DEGREE})\b)"
+_COUNT = re.compile(rf"\b(?:hur\s+många|how\s+many|{_AMOUNT}|antal\w*|number\s+of)\b",
+                    re.IGNORECASE)
 
 
 _COUNTED = re.compile(r"\b(?:how\s+many|hur\s+många)((?:\W+\w+){1,3})", re.IGNORECASE)

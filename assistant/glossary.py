@@ -101,8 +101,9 @@ def cognate_groups(question: str, vocabulary: Collection[str]) -> list[str]:
 
 @lru_cache(maxsize=64)
 def _by_start(vocabulary: frozenset[str]) -> dict[str, list[str]]:
-    """The vocabulary by its words' first letters (the instruments' words are looked up for
-    every question: built once)."""
+    """The vocabulary by its words' first letters. The instruments' words are looked up for
+    every question and built once; the support check's per-passage vocabularies mostly
+    miss the cache, which is cheap at this size."""
     by_start: dict[str, list[str]] = {}
     for english in sorted(vocabulary):
         by_start.setdefault(english[:MIN_COGNATE], []).append(english)

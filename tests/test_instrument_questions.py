@@ -189,6 +189,16 @@ def test_how_many_asks_for_a_number_of_what_it_counts():
                             states)  # a number, but of years
 
 
+@pytest.mark.parametrize(("question", "counts"), [
+    ("How much say should the local groups have in how a tradition is looked after?", False),
+    ("Hur mycket inflytande ska grupperna ha över hur traditionen vårdas?", False),
+    ("How much money is in the Fund?", True),
+    ("Hur mycket kostar det att söka?", True),
+])
+def test_how_much_of_a_degree_asks_for_no_number(question, counts):
+    assert ("count" in facts.asked_for(question)) is counts
+
+
 @pytest.mark.parametrize(("question", "language"), [
     ("How many States sit on the Committee of the 2003 Convention, and for how long are they "
      "elected?", "en"),
