@@ -233,9 +233,14 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
         yield from respond(assistants[backend_value], q, h, lang_value, audit)
 
     hidden = (gr.update(visible=False), gr.update(visible=False))
-    gr.on([question.submit, ask.click], handler, [question, chat, lang, backend],
-          [chat, sources, question, last], api_name="ask"
-          ).then(lambda: hidden, None, [answer_md, answer_docx])  # the last export is stale
+    asked = [question.submit, ask.click]
+    # The last answer's export is stale once a new question is asked: hidden at once (not
+    # after the new answer has streamed), and again after it, in case Export was pressed
+    # while it streamed.
+    gr.on(asked, lambda: hidden, None, [answer_md, answer_docx], queue=False,
+          api_visibility="private", show_progress="hidden")
+    gr.on(asked, handler, [question, chat, lang, backend], [chat, sources, question, last],
+          api_name="ask").then(lambda: hidden, None, [answer_md, answer_docx])
     export.click(export_answer, [last], [answer_md, answer_docx, thanks])
     helpful.click(lambda s, c: give_feedback(audit, s, True, c), [last, comment],
                   [thanks, comment],

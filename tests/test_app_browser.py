@@ -250,6 +250,9 @@ def test_feedback_on_an_answer_reaches_the_audit_log_and_the_answer_exports(
     download.value.save_as(saved)
     text = "\n".join(p.text for p in docx.Document(str(saved)).paragraphs)
     assert question in text and "Bedöma svenska städers ansökningar" in text
+    _ask(fresh, "Hur ofta ska städerna rapportera till Unesco?")  # the export is now stale
+    expect(fresh.locator("#answer-docx")).to_be_hidden()
+    expect(fresh.locator("#answer-md")).to_be_hidden()
 
 
 def test_a_follow_up_in_the_chat_leans_on_the_question_before(fresh: Page):

@@ -1,0 +1,32 @@
+"""The Gradio page's wiring, read from the app's own config (no browser needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import app
+from assistant.service import Assistant
+
+
+def _elem_ids(config: Mapping[str, Any]) -> dict[int, str | None]:
+    return {c["id"]: c.get("props", {}).get("elem_id") for c in config["components"]}
+
+
+def _at_once(config: Mapping[str, Any], elem_id: str, event: str) -> list[set[str | None]]:
+    """The outputs of each listener that runs when `event` fires on the component with
+    `elem_id` (not of those chained after another listener)."""
+    ids = _elem_ids(config)
+    return [{ids.get(o) for o in d["outputs"]} for d in config["dependencies"]
+            if d.get("trigger_after") is None
+            and any(ids.get(t[0]) == elem_id and t[1] == event for t in d["targets"])]
+
+
+def test_a_new_question_hides_the_last_answer_s_downloads_at_once(assistant: Assistant):
+    """Asking again hides the previous answer's .md/.docx downloads when the question is
+    sent, not only after the new answer has finished streaming."""
+    config = app.build_app({"extractive": assistant}, register=[]).config
+    for elem_id, event in (("question", "submit"), ("ask", "click")):
+        at_once = _at_once(config, elem_id, event)
+        assert {"answer-md", "answer-docx"} in at_once, at_once
+        assert any("chat" in outputs for outputs in at_once), "the question is answered"
