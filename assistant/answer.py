@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from assistant.decide import Judged, Model, chosen
 from assistant.manifest import of_kind
 from assistant.membership import NOT_COVERED
-from assistant.support import Support, Thresholds, support
-from assistant.text import wh_parts
-from assistant.types import (
-    GUIDELINE,
-    SUPPLEMENT,
-    UNNAMED,
-    Chunk,
-    Citation,
-    Hit,
-    Language,
-    Naming,
-)
+from assistant.query import Query
+from assistant.types import GUIDELINE, SUPPLEMENT, Chunk, Citation, Hit, Language
 
-MAX_PASSAGES = 3
-CANDIDATES = 5
-COVERAGE_WEIGHT = 0.1  # shared terms break near-ties in embedding similarity
-MARGIN = 0.05  # how far behind the closest passage another may be and still be shown
-DEFINITION_BONUS = 0.1  # the passage defining the term a question asks about leads
-RANK_WEIGHT = 0.02  # retrieval's rank (words and meaning, fused) breaks near-ties too
-COUNT_BONUS = 0.05  # one stating a number of what a "how many" question counts ("18 States")
 INTRO = {
     "sv": "Enligt riktlinjerna:",
     "en": "According to the guidelines (unofficial English translation; the Swedish "
@@ -86,73 +70,17 @@ class Framing(frozenset[str]):
 FRAMING = Framing({*INTRO.values(), *ABSTAIN.values(), *NOT_COVERED.values()})
 
 
-def _meaning(judged: tuple[Support, Hit]) -> float:
-    """How close a passage is to a question: embedding similarity, shared terms, the
-    definition asked for, and a number of what a "how many" question counts."""
-    verdict, hit = judged
-    return (hit.dense + COVERAGE_WEIGHT * verdict.coverage + DEFINITION_BONUS * verdict.defining
-            + COUNT_BONUS * verdict.counting)
-
-
-def _closeness(judged: tuple[Support, Hit]) -> float:
-    """`_meaning`, with retrieval's rank to break near-ties."""
-    return _meaning(judged) + RANK_WEIGHT / judged[1].rank
-
-
-def _answers(verdict: Support, hit: Hit, limits: Thresholds, named: Naming) -> bool:
-    """A referenced instrument the question does not name must be close in both words and
-    meaning: the guideline is what the assistant is about."""
-    chunk = hit.chunk
-    if not verdict.supported or chunk.is_guideline or chunk.doc_id in named:
-        return verdict.supported
-    return verdict.coverage >= limits.coverage and verdict.dense >= limits.dense_alone
-
-
-def supporting_hits(question: str, language: str, hits: list[Hit], limits: Thresholds,
-                    known: Collection[str] = (), named: Naming = UNNAMED,
-                    later: Collection[str] = ()) -> list[Hit]:
-    """The passages that support an answer about as well as the best one, closest first
-    (embedding similarity, shared terms, the definition asked for, retrieval's rank).
-    `named`: the instruments the question names; `later`: the supplement's documents,
-    whose later facts join the guideline's passages only when those are time-bound
-    (counts, members, "today"), or stand alone."""
-    pool = hits[:CANDIDATES] + [h for h in hits[CANDIDATES:] if h.chunk.doc_id in later]
-    judged = [(support(question, language, h, limits, known, named.spans), h) for h in pool]
-    judged = sorted(((s, h) for s, h in judged if _answers(s, h, limits, named)),
-                    key=_closeness, reverse=True)
-    if not judged:
-        return []
-    floor = _closeness(judged[0]) - MARGIN
-    chosen = [h for s, h in judged if _closeness((s, h)) >= floor]
-    current = [h for h in chosen if h.chunk.doc_id not in later][:MAX_PASSAGES]
-    if current:  # each part's passage completes an answer; it does not make one
-        current += _part_answers(question, language,
-                                 [h for h in pool if h.chunk.doc_id not in later], current,
-                                 limits, known, named)
-    dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in current)
-    if current and not dated:
-        return current  # nothing dated for the supplement to update
-    return current + [h for h in chosen if h.chunk.doc_id in later][:MAX_LATER]
-
-
-def _part_answers(question: str, language: str, pool: list[Hit], chosen: list[Hit],
-                  limits: Thresholds, known: Collection[str], named: Naming) -> list[Hit]:
-    """For a question asking several things ("How many …, and for how long …?"), the
-    passage closest to each part (by meaning alone: retrieval ranked the whole question),
-    when it answers that part and is not chosen yet."""
-    parts = wh_parts(question)
-    if not parts:
-        return []
-    pool = [h for h in pool if [p for p, _ in h.part_dense] == parts]  # searched by these parts
-    added: list[Hit] = []
-    for i, part in enumerate(parts):
-        as_part = [replace(h, dense=h.part_dense[i][1]) for h in pool]
-        judged = [(support(part, language, h, limits, known, named.spans), h) for h in as_part]
-        answering = [(s, h) for s, h in judged if _answers(s, h, limits, named)]
-        best = max(answering, key=_meaning)[1].chunk if answering else None
-        if best and all(best != h.chunk for h in chosen + added):
-            added += [h for h in pool if h.chunk == best]
-    return added
+def select(judged: Sequence[Judged], model: Model, later: Collection[str] = ()) -> list[Hit]:
+    """The passages an answer quotes, most likely first: those the decision keeps (none
+    when the best is below its threshold). `later`: the supplement's documents, whose later
+    facts join the guideline's passages only when those are time-bound (counts, members,
+    "today"), or stand alone."""
+    picked = [j.hit for j in chosen([j for j in judged if j.hit.chunk.doc_id not in later], model)]
+    dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in picked)
+    if picked and not dated:
+        return picked  # nothing dated for the supplement to update
+    newer = chosen([j for j in judged if j.hit.chunk.doc_id in later], model)
+    return picked + [j.hit for j in newer][:MAX_LATER]
 
 
 def document_name(chunk: Chunk) -> str:
@@ -264,20 +192,19 @@ def later_part(citations: Collection[Citation], language: Language, start: int,
     return head + "\n\n" + "\n".join(f"- {c.quote} [{c.n}]" for c in renumbered), renumbered
 
 
-def extractive(question: str, language: Language, hits: list[Hit], limits: Thresholds,
-               known: Collection[str] = (), named: Naming = UNNAMED,
+def extractive(query: Query, judged: Sequence[Judged], model: Model,
                records: Records | None = None) -> tuple[str, list[Citation]]:
-    """Compose the answer text and its citations; no citations means abstain. `known`:
-    the words of the guideline (names it mentions anywhere); `named`: the instruments the
-    question names; `records`: each document's kind and date. The guideline's passages
-    lead; a referenced instrument or the supplement follows under a header that names it."""
-    later = of_kind(records or {}, SUPPLEMENT)
-    chosen = supporting_hits(question, language, hits, limits, known, named, later)
-    if not chosen:
+    """Compose the answer text and its citations; no citations means abstain. `judged`: the
+    retrieved passages with the decision's probabilities; `records`: each document's kind
+    and date. The guideline's passages lead; a referenced instrument or the supplement
+    follows under a header that names it."""
+    language = query.language
+    chosen_hits = select(judged, model, of_kind(records or {}, SUPPLEMENT))
+    if not chosen_hits:
         return ABSTAIN[language], []
     parts: list[str] = []
     cited: list[Hit] = []
-    for i, group in enumerate(by_document(chosen)):
+    for i, group in enumerate(by_document(chosen_hits)):
         lines, hits_cited = compose(group, len(cited))
         parts.append(header(group, language, i == 0, records) + "\n\n" + "\n".join(lines))
         cited += hits_cited

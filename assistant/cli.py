@@ -51,6 +51,9 @@ def build_parser() -> Parser:
                         help="Show what would change, without writing anything.")
     ingest.add_argument("--fetch", action="store_true",
                         help="Download missing referenced documents that have a download link.")
+    ingest.add_argument("--questions", action="store_true",
+                        help="Then write the question bank's missing questions with the "
+                        "configured language model (ASSISTANT_BACKEND=llamacpp or openai).")
     ask = sub.add_parser("ask", help="Ask a question ('-' reads one per line from stdin).")
     ask.add_argument("question", help="The question, or '-' for one question per stdin line.")
     ask.add_argument("--json", action="store_true", help="Print one JSON object per answer.")
@@ -88,12 +91,14 @@ def build_parser() -> Parser:
 
 
 def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    """Ingest with a progress bar, then a line per document and a summary."""
+    """Ingest with a progress bar, then a line per document and a summary; with
+    `--questions`, then write the question bank's missing questions."""
     from rich.progress import Progress
 
     from assistant.embeddings import make_embedder
     from ingest.pipeline import ingest
 
+    write_questions = _question_writer(settings, args)  # refused before any work
     with Progress(transient=True) as bar:
         task = bar.add_task("Embedding new or changed passages", total=None)
         report = ingest(
@@ -104,7 +109,20 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
             store=settings.store_config(),
         )
     print("\n".join(ingest_lines(report, settings)))
-    return 0
+    return write_questions(report) if write_questions else 0
+
+
+def _question_writer(settings: Settings, args: argparse.Namespace
+                     ) -> Callable[[IngestReport], int] | None:
+    """With `--questions`: the step that writes the bank's missing questions after the
+    ingest (ingest/questions.py); the extractive backend is refused here, before the ingest."""
+    if not args.questions:
+        return None
+    if args.dry_run:
+        raise AssistantError("--questions writes the question bank; run it without --dry-run.")
+    from ingest.questions import question_writer
+
+    return question_writer(settings)
 
 
 def _source_lines(report: IngestReport, settings: Settings) -> list[str]:
@@ -127,6 +145,7 @@ def ingest_lines(report: IngestReport, settings: Settings) -> list[str]:
     lines += _source_lines(report, settings)
     lines += [f"  {f.doc_id}: passage {f.block_id} is not indexed: it addresses an AI model "
               f"(\"{f.excerpt}…\"); review {f.path or 'that document'}." for f in report.flagged]
+    lines += bank_lines(report)
     if report.dry_run:
         verb = ("Dry run, nothing written:" if report.changed
                 else "Dry run: the index is up to date;")
@@ -140,6 +159,20 @@ def ingest_lines(report: IngestReport, settings: Settings) -> list[str]:
         lines.append(f"Index is up to date, nothing changed: {report.chunk_count} passages from "
                      f"{len(report.documents)} documents ({settings.embedder}) in "
                      f"{report.seconds:.1f} s -> {settings.index_dir}")
+    return lines
+
+
+def bank_lines(report: IngestReport) -> list[str]:
+    """How the question bank matches the passages, and what to run when it does not."""
+    bank = report.bank
+    if bank is None:
+        return []
+    lines = [f"  question bank: {len(bank.questions)} questions"]
+    without = len(bank.stale) + len(bank.missing)
+    if without:
+        lines.append(f"  question bank: {len(bank.stale)} changed and {len(bank.missing)} new "
+                     "passages have no current questions; run `assistant ingest --questions` "
+                     "to write them with the configured language model.")
     return lines
 
 

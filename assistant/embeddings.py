@@ -35,6 +35,19 @@ class E5Embeddings(Embeddings):
         """Embed a search query (with the `query: ` prefix)."""
         return self._model.query(text).tolist()
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Embed several queries at once (the question bank), with the `query: ` prefix."""
+        if not texts:
+            return []
+        return self._model.query(list(texts)).reshape(len(texts), -1).tolist()
+
+
+def embed_queries(embeddings: Embeddings, texts: list[str]) -> list[list[float]]:
+    """Texts embedded as queries, in batches where the embedder can (e5); otherwise as
+    documents, which is the same for embedders without query and passage prefixes."""
+    batched = getattr(embeddings, "embed_queries", None)
+    return batched(texts) if batched else embeddings.embed_documents(texts)
+
 
 def _sentence_transformers(model: str) -> Embeddings:
     try:

@@ -8,7 +8,9 @@ sentence can be checked against the Swedish original as well as the translation.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+import tomllib
+from functools import cache
+from importlib.resources import files
 
 from assistant.text import terms, words
 
@@ -147,98 +149,33 @@ def polarity_problem(sentence: str, language: str, passage: str) -> str | None:
     return None
 
 
-# What a question asks for that a passage must show to answer it: a cost, a contact, a
-# date to come, a form, a consequence, a count or amount, a date. The guideline states none
-# of the first five, so questions about them are refused instead of answered from a nearby
-# passage.
-_COST = (r"kosta\w*|kostnad\w*|avgift\w*|pris|priset|kronor|kr|sek|euros?|dollar\w*|fees?|"
-         r"costs?|price\w*|charges?")
-_CONTACT = (r"e-?post\w*|e-?mail\w*|mejl\w*|telefon\w*|phone\w*|adress\w*|address\w*|"
-            r"kontaktperson\w*|contact\s+person\w*|handläggare\w*|handlägger|officer\w*|"
-            r"generalsekreterare\w*|secretary-general")
-_UPCOMING = (r"deadline\w*|ansökningsdag\w*|sista\s+dag\w*|nästa|next|senaste|"
-             r"most\s+recent|latest|upcoming|kommande")
-# "How much does a city pay?" asks for a cost; "how much" alone asks for an amount.
-_PAYMENT = (r"how\s+much\b[^?]*\b(?:pay|paid|cost|charge)\w*|"
-            r"hur\s+mycket\b[^?]*\b(?:betala|kosta)\w*")
-_MONTHS = (r"jan\w*|feb\w*|mar\w*|apr\w*|maj|may|jun\w*|jul\w*|aug\w*|sep\w*|okt\w*|"
-           r"oct\w*|nov\w*|dec\w*")
-_DATE_ASKED = re.compile(r"\b(?:datum|dates?|(?:what|which)\s+year|vilket\s+år|årtal\w*)\b",
-                         re.IGNORECASE)
-_DATE_GIVEN = re.compile(rf"\b\d{{4}}\b|\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
-_FORM = (r"format\w*|mall|mallen|templates?|sidor|pages?|blankett\w*|formulär\w*|"
-         r"application\s+forms?|ansökningsformulär\w*")
-# "How long should a report be?" asks for a form; "How long has Östersund been a member?" not.
-_LENGTH = r"how\s+long\s+(?:should|must|shall|may|can)|hur\s+lång\w*\s+(?:ska|bör|får|måste)"
-_CONSEQUENCE = (r"händer\s+om|happens\s+if|sanktion\w*|sanctions?|straff\w*|penalt\w*|"
-                r"förlora\w*|lose|loses|losing|lost|uteslut\w*|exclude\w*|expel\w*|"
-                r"återkalla\w*|revoke\w*|withdrawn?")
-_SHARE = r"procent\w*|per\s*cent|percent\w*|percentage\w*"  # "hur många procent…?"
-_ASKS = {
-    name: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
-    for name, pattern in (("cost", f"{_PAYMENT}|{_COST}"), ("contact", _CONTACT),
-                          ("upcoming", _UPCOMING), ("form", f"{_FORM}|{_LENGTH}"),
-                          ("consequence", _CONSEQUENCE), ("share", _SHARE))
-}
-_EVIDENCE = {
-    name: re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
-    for name, pattern in (("cost", _COST), ("contact", _CONTACT), ("upcoming", _UPCOMING),
-                          ("form", _FORM), ("consequence", _CONSEQUENCE), ("share", _SHARE))
-}
-# "How much money…", "hur många kronor…", "what minimum income…" ask for a sum of money: only
-# a passage that states one (a number with a currency) answers them.
-_MONEY_ASKED = re.compile(
-    r"\b(?:how\s+much\s+money|hur\s+många\s+kronor|hur\s+mycket\s+pengar|"
-    r"minimum\s+(?:\w+\s+)?(?:income|wage|salary|pay)|minimi\w*(?:inkomst|lön)\w*)\b",
-    re.IGNORECASE)
-_MONEY_GIVEN = re.compile(
-    r"\d[\d\s.,]*\s*(?:kronor|kr|sek|euros?|eur|dollars?|usd)\b|(?:\$|€|£|US\$)\s*\d",
-    re.IGNORECASE)
-_PAID = re.compile(r"\b(?:pay\w*|paid|contribution\w*|betal\w*|bidrag\w*|avgift\w*)\b",
-                   re.IGNORECASE)
-# "How much say / influence should groups have?" asks for a degree, not an amount.
-_DEGREE = (r"say|influence|weight|control|power|freedom|autonomy|involvement|emphasis|"
-           r"importance|priority|inflytande|makt|frihet|självbestämmande|vikt|betydelse|"
-           r"delaktighet")
-_AMOUNT = rf"(?:hur\s+mycket|how\s+much)(?!\s+(?:{_DEGREE})\b)"
-_COUNT = re.compile(rf"\b(?:hur\s+många|how\s+many|{_AMOUNT}|antal\w*|number\s+of)\b",
-                    re.IGNORECASE)
+@cache
+def fact_kinds() -> dict[str, dict[str, re.Pattern[str] | None]]:
+    """The kinds of fact a question may ask for and a passage may state (a cost, a contact,
+    a date to come, a form, a consequence, a share, a count, a sum of money, a date), each
+    as an `asked` and a `given` pattern from `assistant/data/lexicon/fact_kinds.toml`."""
+    text = files("assistant").joinpath("data", "lexicon", "fact_kinds.toml").read_text("utf-8")
+    return {kind: {side: _whole_words(entry.get(side, [])) for side in ("asked", "given")}
+            for kind, entry in tomllib.loads(text).items()}
 
 
-_COUNTED = re.compile(r"\b(?:how\s+many|hur\s+många)((?:\W+\w+){1,3})", re.IGNORECASE)
-COUNT_GAP = 1  # words between a number and what it counts ("18 member States")
-
-
-def counted(question: str, language: str) -> list[str]:
-    """What a "how many" question counts, as the stems of the content words among the three
-    words after it ("How many of the States sit …?" → "state"); [] if none."""
-    match = _COUNTED.search(question)
-    return terms(match.group(1), language) if match else []
-
-
-def counts(passage: str, language: str, stems: Collection[str]) -> bool:
-    """Whether a passage states a number of something with one of these stems ("composed
-    of … 18 States Parties"), not only some number ("a term of four years")."""
-    tokens = words(passage)
-    return any(set(terms(" ".join(tokens[i + 1 : i + 2 + COUNT_GAP]), language)) & set(stems)
-               for i, token in enumerate(tokens) if token.isdigit() or token in _NUMBER_WORDS)
+def _whole_words(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile(rf"\b(?:{'|'.join(patterns)})\b", re.IGNORECASE) if patterns else None
 
 
 def asked_for(question: str) -> set[str]:
     """The kinds of fact a question asks for that need specific evidence."""
-    kinds = {name for name, pattern in _ASKS.items() if pattern.search(question)}
-    kinds |= {"count"} if _COUNT.search(question) else set()
-    kinds |= {"money"} if _MONEY_ASKED.search(question) else set()
-    return kinds | ({"date"} if _DATE_ASKED.search(question) else set())
+    return {kind for kind, sides in fact_kinds().items()
+            if (asked := sides["asked"]) is not None and asked.search(question)}
 
 
 def evidence(passage: str) -> set[str]:
     """The kinds of specific fact a passage states."""
-    kinds = {name for name, pattern in _EVIDENCE.items() if pattern.search(passage)}
+    kinds = {kind for kind, sides in fact_kinds().items()
+             if (given := sides["given"]) is not None and given.search(passage)}
     kinds |= {"count"} if numbers(passage) else set()
-    kinds |= {"money"} if _MONEY_GIVEN.search(passage) else set()
     kinds |= {"share"} if "%" in passage else set()
-    # "a contribution … shall not exceed 1%": a share of a payment states what is paid
-    kinds |= {"cost"} if any("%" in s and _PAID.search(s) for s in _SENTENCE.split(passage)) \
-        else set()
-    return kinds | ({"date"} if _DATE_GIVEN.search(passage) else set())
+    paid = fact_kinds()["payment"]["given"]
+    if paid is not None and any("%" in s and paid.search(s) for s in _SENTENCE.split(passage)):
+        kinds.add("cost")
+    return kinds - {"payment"}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -28,7 +28,9 @@ from chromadb.errors import NotFoundError
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
+from assistant.bank import Bank
 from assistant.errors import AssistantError
+from assistant.evidence import Evidence
 from assistant.manifest import KIND_WORDS, REFERENCES, SCHEMA, Manifest, current_build, of_kind
 from assistant.store import StoreConfig
 from assistant.text import terms, words
@@ -89,6 +91,7 @@ class SearchIndex:
     store: Chroma
     bm25: dict[str, bm25s.BM25]
     vectors: Collection  # the same collection, for searches that need ids and distances only
+    bank: Bank = field(default_factory=Bank.empty)  # the questions each passage answers
 
     def nearest(self, vector: list[float], n: int, where: Where | None = None
                 ) -> list[tuple[str, float]]:
@@ -132,6 +135,17 @@ class SearchIndex:
         names a question may bring as context ("När ska Östersund rapportera?")."""
         return frozenset(w for c in self.chunks.values() if c.is_guideline
                          for w in words(c.text))
+
+    @cached_property
+    def evidence(self) -> Evidence:
+        """The words each passage and its bank questions use (the decision's coverage)."""
+        return Evidence.build(self.groups, self.bank.by_passage)
+
+    @cached_property
+    def all_words(self) -> frozenset[str]:
+        """Every word of every indexed document, lower-cased: a place the corpus names
+        (Östersund, Göteborg) stays a name in a question; others are read as their role."""
+        return frozenset(w for c in self.chunks.values() for w in words(c.text))
 
     @cached_property
     def instrument_words(self) -> frozenset[str]:
@@ -240,6 +254,7 @@ def open_index(index_dir: Path, embedder: str, embeddings: Embeddings,
         client = store.client(folder)
         vectors = vector_store(client, manifest, embeddings)
         collection = client.get_collection(manifest.collection)
+        bank = Bank.open(folder)
     except NotFoundError as err:
         raise AssistantError(
             f"The Chroma store at {store.location} has no collection {manifest.collection!r} "
@@ -249,4 +264,4 @@ def open_index(index_dir: Path, embedder: str, embeddings: Embeddings,
         raise AssistantError(
             f"The index at {folder} is damaged ({err}); run `assistant ingest --rebuild`."
         ) from err
-    return SearchIndex(folder, manifest, chunks, vectors, bm25, collection)
+    return SearchIndex(folder, manifest, chunks, vectors, bm25, collection, bank)

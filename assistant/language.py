@@ -32,7 +32,7 @@ def _sv_or_en() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*_SUPPORTED).build()
 
 
-def _clearly_other(text: str) -> bool:
+def clearly_other(text: str) -> bool:
     if len(text.split()) < MIN_WORDS_FOR_OTHER:
         return False
     values = _screen().compute_language_confidence_values(text)
@@ -42,7 +42,7 @@ def _clearly_other(text: str) -> bool:
 
 def detect(text: str) -> Detected:
     """Detect the language of a question: 'sv', 'en', or 'other'."""
-    if _clearly_other(text):
+    if clearly_other(text):
         return "other"
     return sv_or_en(text)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.errors import AssistantError
 
-SCHEMA = 5  # bump when the build layout or the Chunk fields change
+SCHEMA = 6  # bump when the build layout or the Chunk fields change (6: the question bank)
 MANIFEST = "manifest.json"
 REFERENCES = "-ref"  # BM25 pools: "en" the guideline's English text, "en-ref" the instruments
 # How questions name a kind of instrument, in Swedish and English ("konventionen",
@@ -24,7 +24,8 @@ KIND_WORDS = {"convention": r"konvention\w*|conventions?",
 class Manifest:
     """What a build was made from: the embedder, the content hashes, and where its vectors
     are. `documents` maps each document id to its record: content `hash`, `embedder`,
-    `chunks` (count), `title`, `kind`, `authority`, `date`, `source` (file)."""
+    `chunks` (count), `title`, `kind`, `authority`, `date`, `source` (file). `bank`: how
+    many bank questions are indexed, their hash, and the passages without current ones."""
 
     embedder: str
     corpus_hash: str
@@ -34,6 +35,7 @@ class Manifest:
     schema: int = 1
     store: str = "embedded"
     collection: str = "passages"
+    bank: dict[str, Any] = field(default_factory=dict)  # questions, hash, stale, missing
 
     def same_content(self, other: Manifest) -> bool:
         """Whether two builds hold the same thing in the same place (collection names

@@ -6,8 +6,8 @@ with its translations are pure functions over those lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -20,7 +20,8 @@ from assistant.definitions import asks_definition, defines
 from assistant.glossary import cognates, in_english, unnamed
 from assistant.index import SENTENCE_MARK, SearchIndex
 from assistant.manifest import REFERENCES
-from assistant.text import asked_parts, terms
+from assistant.query import Query, parse
+from assistant.text import terms
 from assistant.types import Chunk, Hit, Naming
 
 Ranking = list[tuple[str, float]]
@@ -75,11 +76,12 @@ def bm25_search(index: SearchIndex, query: str, language: str, k: int, pool: str
 
 @dataclass(frozen=True)
 class Found:
-    """Search results: the ranking (by cosine, or fused), and each passage's cosine to the
-    query (its own, else its best sentence's)."""
+    """Search results: the ranking (by cosine, or fused), each passage's cosine to the query
+    (its own, else its best sentence's), and each passage key's best bank-question cosine."""
 
     ranking: Ranking
     cosine: dict[str, float]
+    bank: dict[str, float] = field(default_factory=dict)
 
 
 def _where(source: str | None, documents: Sequence[str]) -> dict[str, Any] | None:
@@ -124,18 +126,9 @@ def dense_search(index: SearchIndex, query: str | list[float], k: int,
     return Found(ranking, best | whole)  # a passage's own cosine, else its best sentence's
 
 
-def _joined(whole: Found, parts: Sequence[Found], part_weight: float) -> Found:
-    """A whole question's fused scores plus `part_weight` times each of its parts'. A
-    passage's cosine is to the whole question; to its closest part only when the whole
-    question's search did not reach it."""
-    scores = dict(whole.ranking)
-    cosine: dict[str, float] = {}
-    for part in parts:
-        for key, score in part.ranking:
-            scores[key] = scores.get(key, 0.0) + part_weight * score
-        for chunk_id, value in part.cosine.items():
-            cosine[chunk_id] = max(value, cosine.get(chunk_id, -1.0))
-    return Found(ordered(scores.items()), cosine | whole.cosine)
+def top_keys(scores: dict[str, float], k: int) -> list[str]:
+    """The k keys with the highest scores."""
+    return [key for key, _ in ordered(scores.items())[:k]]
 
 
 def pick(group: list[Chunk], language: str,
@@ -169,46 +162,48 @@ class HybridRetriever(BaseRetriever):
     later_extra: int = 2  # supplement passages offered after the top k (see `_later`)
     bridge_weight: float = 1.0  # a Swedish question's term-list search of the instruments
     named_bridge_weight: float = 3.0  # the same search within the documents it names
-    part_weight: float = 0.2  # each part of a question asking several things
     definition_weight: float = 2.0  # a passage defining the term a question asks about
     evidence_weight: float = 1.5  # one stating the kind of fact it asks for (a number)
+    bank_weight: float = 3.0  # the dense search of the question bank
+    bank_lexical_weight: float = 1.0  # its BM25 search in the question's language
 
-    def hits(self, query: str, language: str | None = None, k: int | None = None,
-             source: str | None = None) -> list[Hit]:
+    def parse(self, query: str | Query, language: str | None = None) -> Query:
+        """The question parsed once (a `Query` passes through as it is)."""
+        if isinstance(query, Query):
+            return query
+        return parse(query, language or self.language, known=self.index.all_words,
+                     naming=self.index.naming)
+
+    def hits(self, query: str | Query, language: str | None = None, k: int | None = None,
+             source: str | None = None, exclude: Collection[str] = ()) -> list[Hit]:
         """The top passages for a query, each in the wanted language.
 
         `source` restricts the search to documents in one language (the evaluation uses it
         to measure cross-lingual retrieval: an English question over Swedish text alone).
-        A question asking several things is also searched part by part.
+        `exclude`: bank questions left out (training scores a bank question without finding
+        itself).
         """
-        language = language or self.language
+        parsed = self.parse(query, language)
+        language = parsed.language
         depth = max(self.depth, 4 * (k or self.k))
-        naming = self.index.naming(query)  # "enligt 2005 års konvention": search it alone
-        named = naming.documents
-        found = self._fused(query, language, source, depth, naming)
-        parts = asked_parts(query)
-        by_part = ([self._fused(p, language, source, depth, naming) for p in parts]
-                   if len(parts) > 1 else [])
-        if by_part:
-            found = _joined(found, by_part, self.part_weight)
-        ranked = self._by_kind(found.ranking, query, language)
-        fused = self._spread(self._by_authority(ranked, named))[: k or self.k]
+        found = self._fused(parsed.search, language, source, depth, parsed.naming, exclude)
+        ranked = self._by_kind(found.ranking, parsed, language)
+        fused = self._spread(self._by_authority(ranked, parsed.naming.documents))[: k or self.k]
         hits = []
         for rank, (key, score) in enumerate(fused + self._later(ranked, fused), start=1):
             group = self.index.groups[key]
             best = max(found.cosine.get(c.chunk_id, 0.0) for c in group)
             chosen, original = pick(group, language, source)
-            part_dense = tuple((part, max(f.cosine.get(c.chunk_id, 0.0) for c in group))
-                               for part, f in zip(parts, by_part, strict=False))
-            hit = Hit(chosen, score, rank, best, original, part_dense=part_dense)
+            hit = Hit(chosen, score, rank, best, original, bank=found.bank.get(key, 0.0))
             hits.append(replace(hit, items=self._items(hit, language, source)))
         return hits
 
     def _fused(self, query: str, language: str, source: str | None, depth: int,
-               naming: Naming) -> Found:
-        """One query's passages, BM25 and dense lists fused by RRF, with their cosines."""
+               naming: Naming, exclude: Collection[str] = ()) -> Found:
+        """One query's passages, BM25 and dense lists of the passages and of their bank
+        questions fused by RRF, with their cosines."""
         named = naming.documents
-        vector = embed_query(self.index, query)  # once, for both dense searches
+        vector = embed_query(self.index, query)  # once, for every dense search
         dense = dense_search(self.index, vector, depth, source)
         same = source in (None, language)
         lexical = bm25_search(self.index, query, language, depth) if same else []
@@ -218,9 +213,13 @@ class HybridRetriever(BaseRetriever):
         bridged_within = [(c, v) for c, v in bridged if self.index.chunks[c].doc_id in named]
         rankings = (lexical, references, bridged, dense.ranking, within.ranking, bridged_within)
         lists = [collapse(r, self.index.key_of) for r in rankings]
+        bank = self.index.bank.dense(vector, exclude)
+        asked = [key for key, _ in self.index.bank.lexical(query, language, depth, exclude)]
+        lists += [top_keys(bank, depth), asked]
         weights = [self.lexical_weight, self.lexical_weight, self.bridge_weight, 1.0,
-                   self.named_weight, self.named_bridge_weight]
-        return Found(rrf(lists, weights=weights), within.cosine | dense.cosine)
+                   self.named_weight, self.named_bridge_weight, self.bank_weight,
+                   self.bank_lexical_weight]
+        return Found(rrf(lists, weights=weights), within.cosine | dense.cosine, bank)
 
     def _by_authority(self, ranking: Ranking, named: Sequence[str]) -> Ranking:
         """Authority order: a referenced instrument (or the supplement) the question does not
@@ -235,11 +234,12 @@ class HybridRetriever(BaseRetriever):
 
         return reweighted(ranking, weight)
 
-    def _by_kind(self, ranking: Ranking, query: str, language: str) -> Ranking:
+    def _by_kind(self, ranking: Ranking, parsed: Query, language: str) -> Ranking:
         """What kind of answer the question wants: a passage defining the term it asks
         about counts `definition_weight` times, one stating a fact of the kind it asks for
         (a number for "how many", a cost, a date) `evidence_weight` times."""
-        asked = facts.asked_for(query)
+        query = parsed.search
+        asked = parsed.asks
         defining = asks_definition(query)
         if not asked and not defining:
             return ranking

@@ -14,18 +14,19 @@ from langchain_core.language_models import BaseChatModel
 
 from assistant.answer import dated_intro, extractive, later_part
 from assistant.citations import verify
+from assistant.decide import Model, judge, load_model
 from assistant.embeddings import make_embedder
 from assistant.errors import AssistantError
 from assistant.generate import Turn, answer_chain, answer_inputs, numbered, standalone
 from assistant.index import open_index
-from assistant.language import detect
 from assistant.llm import LLMConfig, ModelTimeout, chat_model
 from assistant.manifest import of_kind
 from assistant.membership import with_scope
+from assistant.query import Query, detect, find_names
 from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.store import StoreConfig
-from assistant.support import SupportChecker, Thresholds, thresholds_for
+from assistant.support import SupportChecker
 from assistant.types import SUPPLEMENT, Answer, Hit, Language
 from assistant.verify import Checked, verify_answer
 
@@ -48,7 +49,7 @@ def resolve_language(question: str, lang: str) -> tuple[Language, str]:
         return lang, ""  # type: ignore[return-value]
     if lang != "auto":
         raise AssistantError(f"Unknown language {lang!r}; use one of: {', '.join(LANG_CHOICES)}.")
-    detected = detect(question)
+    detected = detect(question, find_names(question))
     if detected == "other":
         return "en", UNSUPPORTED_LANGUAGE
     return detected, ""
@@ -99,8 +100,8 @@ class Assistant:
     """Retrieval plus an answer backend, loaded once and asked many times."""
 
     retriever: HybridRetriever
+    decision: Model
     backend: str = "extractive"
-    limits: Thresholds = Thresholds()
     checker: SupportChecker | None = None
     model: BaseChatModel | None = None
     note: str = ""  # what the user should know about the backend (e.g. the bundled model)
@@ -126,39 +127,43 @@ class Assistant:
         started = time.perf_counter()
         text = clean_question(question)
         language, notice = resolve_language(text, lang)
-        query = standalone(text, language, history, self.model)
-        hits = self.retriever.hits(query, language, k)
+        parsed = self.retriever.parse(text, language)
+        searched = standalone(text, parsed.language, history, self.model)
+        if searched != text:  # a follow-up, rewritten to stand alone: a question of its own
+            parsed = replace(self.retriever.parse(searched, parsed.language), text=text)
+        hits = self.retriever.hits(parsed, k=k)
         retrieve_ms = _ms(started)
-        answer = yield from self.respond(text, language, hits, notice)
+        answer = yield from self.respond(parsed, parsed.language, hits, notice)
         timings = answer.timings_ms | {"retrieve": retrieve_ms, "total": _ms(started)}
         yield replace(answer, timings_ms=timings)
 
-    def answer(self, question: str, language: Language, hits: list[Hit],
+    def answer(self, question: str | Query, language: Language, hits: list[Hit],
                notice: str = "") -> Answer:
         """The answer to a cleaned question from retrieved passages (no streaming)."""
         return _result(self.respond(question, language, hits, notice))
 
-    def respond(self, question: str, language: Language, hits: list[Hit],
+    def respond(self, question: str | Query, language: Language, hits: list[Hit],
                 notice: str = "") -> Generator[str, None, Answer]:
         """Yield draft tokens (generative backends) and return the checked answer."""
         started = time.perf_counter()
-        extracted = self._extractive(question, language, hits, notice)
+        query = self.retriever.parse(question, language)
+        extracted = self._extractive(query, hits, notice)
         if self.model is None or extracted.abstained:
             answer = extracted  # no passage answers the question: no model can either
         else:
-            answer = yield from self._generated(question, language, hits, extracted)
+            answer = yield from self._generated(query.text, language, hits, extracted)
         return replace(with_scope(answer), timings_ms={"answer": _ms(started)})
 
-    def _extractive(self, question: str, language: Language, hits: list[Hit],
-                    notice: str) -> Answer:
+    def _extractive(self, query: Query, hits: list[Hit], notice: str) -> Answer:
         index = self.retriever.index
-        body, citations = extractive(question, language, hits, self.limits, index.vocabulary,
-                                     index.naming(question), index.manifest.documents)
+        judged = judge(query, hits, index.evidence, self.decision)
+        body, citations = extractive(query, judged, self.decision, index.manifest.documents)
         retrieved = {c.chunk.chunk_id: c.chunk for h in hits for c in (h, *h.items)}
         answer = Answer(
-            question=question, language=language, text=body, citations=tuple(citations),
-            abstained=not citations, backend="extractive", notice=notice,
-            retrieved=tuple(retrieved),
+            question=query.text, language=query.language, text=body,
+            citations=tuple(citations), abstained=not citations, backend="extractive",
+            notice=notice, retrieved=tuple(retrieved),
+            confidence=round(judged[0].probability, 4) if judged else 0.0,
         )
         answer, _ = verify(answer, retrieved)
         return answer
@@ -249,6 +254,6 @@ def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
     embeddings = make_embedder(embedder)
     index = open_index(index_dir, embedder, embeddings, store)
     gate = SupportChecker(embeddings, corpus_terms=index.corpus_terms)
-    assistant = Assistant(HybridRetriever(index=index, k=k), "extractive",
-                          thresholds_for(embedder), gate)
+    assistant = Assistant(HybridRetriever(index=index, k=k), load_model(embedder),
+                          "extractive", gate)
     return assistant.with_backend(backend, llm or LLMConfig(backend))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import tomllib
+from functools import cache, lru_cache
+from importlib.resources import files
 
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
@@ -13,17 +15,6 @@ _ABBREVIATIONS = ("t.ex.", "bl.a.", "m.fl.", "s.k.", "d.v.s.", "dvs.", "ca.", "j
                   "i.e.", "etc.", "cf.", "no.", "art.")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _STEMMERS = {"sv": "swedish", "en": "english"}
-# Question and obligation words: they say what kind of answer is wanted, not what it is about.
-_QUESTION_WORDS = {
-    "sv": {"hur", "vad", "när", "vilka", "vilken", "vilket", "vem", "vems", "varför", "ska",
-           "skall", "bör", "kan", "måste", "får", "göra", "gör", "finns", "enligt", "säger",
-           "riktlinjerna", "oss", "vi", "ofta"},
-    "en": {"what", "when", "which", "who", "whom", "whose", "why", "how", "must", "shall",
-           "should", "may", "can", "do", "does", "did", "say", "says", "according",
-           "guidelines", "guideline", "we", "us", "our", "often", "need", "needs"},
-}
-
-
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (hyphenated words kept whole)."""
     return [w.lower() for w in _WORD.findall(text)]
@@ -38,7 +29,15 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 def stopwords(language: str) -> frozenset[str]:
     """Function words and question words for a language."""
     base = STOPWORDS_SWEDISH if language == "sv" else STOPWORDS_EN
-    return frozenset(base) | _QUESTION_WORDS.get(language, set())
+    return frozenset(base) | question_words().get(language, frozenset())
+
+
+@cache
+def question_words() -> dict[str, frozenset[str]]:
+    """Question and obligation words per language (`data/lexicon/question_words.toml`)."""
+    path = files("assistant").joinpath("data", "lexicon", "question_words.toml")
+    raw = tomllib.loads(path.read_text("utf-8"))
+    return {lang: frozenset(found) for lang, found in raw.items()}
 
 
 def terms(text: str, language: str) -> list[str]:
@@ -68,7 +67,6 @@ _LED = rf"(?:(?:på|till|för|i|av|med|från|under|for|in|to|from|by|with|at|on)
 # question word that follows a comma or "och"/"and" ("…, and how is the network funded?").
 _PARTS = re.compile(rf"\?\s*|,?\s+(?:och|samt|and)\s+(?={_LED}\b)|,\s+(?={_ASKING}\b)",
                     re.IGNORECASE)
-_QUESTION_WORD = re.compile(rf"{_LED}\b", re.IGNORECASE)
 MIN_PART = 3  # words
 _PREMISE = re.compile(r"(?:eftersom|då|om|även om|since|because|as|given|if|although)\b",
                       re.IGNORECASE)
@@ -83,11 +81,3 @@ def asked_parts(question: str) -> list[str]:
     if len(parts) < 2 or _PREMISE.match(parts[0]):
         return [question]
     return parts
-
-
-def wh_parts(question: str) -> list[str]:
-    """The parts of a question when each opens with a question word ("Hur ofta …, och när
-    …?"), else []: then each part asks a question of its own, not "Kan du berätta, hur
-    mycket kostar det?"."""
-    parts = asked_parts(question)
-    return parts if len(parts) > 1 and all(_QUESTION_WORD.match(p) for p in parts) else []

@@ -123,6 +123,16 @@ UNNAMED = Naming()  # a question that names no referenced document
 
 
 @dataclass(frozen=True)
+class BankQuestion:
+    """One question of the question bank: a question its passage answers (doc2query)."""
+
+    qid: str
+    passage_key: str
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved passage: the chunk in the wanted language and its fused score.
 
@@ -135,8 +145,7 @@ class Hit:
     dense: float = 0.0
     original: Chunk | None = None
     items: tuple[Hit, ...] = ()
-    # (part, cosine to it) for each part of a question asking several things
-    part_dense: tuple[tuple[str, float], ...] = ()
+    bank: float = 0.0  # the best cosine of the question to one of the passage's bank questions
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,7 @@ class Answer:
     verification: Verification | None = None  # generated answers only
     dropped: tuple[str, ...] = ()  # generated sentences the sources do not support
     draft: str = ""  # the model's text before the gate
+    confidence: float | None = None  # the decision's probability for the best passage
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from assistant.llm import chat_model
 from assistant.service import load_assistant
 from assistant.settings import BACKENDS, REPO_ROOT, Settings, load_settings
 from assistant.support import SupportChecker
+from evals.blind import run_blind
 from evals.calibrate import calibration_report
 from evals.cases import CASES_FILE, Case, load_cases
 from evals.report import case_rows, print_table, ratios, write_html, write_json
@@ -49,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="skip the support check's agreement with the hand labels")
     parser.add_argument("--out", type=Path, default=REPORT_DIR, help="report folder")
     parser.add_argument("--open", action="store_true", help="open the HTML report")
+    parser.add_argument("--blind", action="store_true",
+                        help="run every blind set in evals/blind/ and write blind.json")
     return parser
 
 
@@ -109,9 +112,38 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
     return report
 
 
+def blind_report(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    """`blind.json`: every blind set's figures (extractive backend unless --backend)."""
+    backend = args.backend or settings.backend
+    assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k,
+                               settings.llm_config(backend), settings.store_config())
+    embeddings = assistant.retriever.index.store.embeddings
+    if embeddings is None:
+        raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
+    documents, _ = load_documents(settings.corpus_dir, settings.sources_dir, fetching=False)
+    texts = {d.doc_id: d.text for d in documents}
+    return run_blind(assistant, SupportChecker(embeddings), texts)
+
+
+def _main_blind(args: argparse.Namespace) -> int:
+    try:
+        report = blind_report(load_settings(), args)
+    except AssistantError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    write_json(report, args.out / "blind.json")
+    for name, row in report.items():
+        shown = {k: v for k, v in row.items() if k not in ("failed", "reliability")}
+        print(name, shown)
+    print(f"Report: {args.out / 'blind.json'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and write the report; exit 1 when the gate fails."""
     args = _parser().parse_args(argv)
+    if args.blind:
+        return _main_blind(args)
     command = " ".join(["python -m evals", *map(shlex.quote, argv or sys.argv[1:])])
     try:
         settings = load_settings()

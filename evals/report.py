@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,42 @@ def metrics_plot(systems: Mapping[str, Mapping[str, Any]]) -> str:
     return _svg(figure)
 
 
+BINS = 10
+
+
+def reliability(cases: Sequence[Mapping[str, Any]], bins: int = BINS) -> list[dict[str, float]]:
+    """Predicted against observed: the decision's confidence for each case's best passage,
+    binned, beside the share of the bin's cases that the documents answer."""
+    scored = [(c["scores"]["confidence"], float(c["answerable"])) for c in cases
+              if "confidence" in c["scores"]]
+    out = []
+    for i in range(bins):
+        low, high = i / bins, (i + 1) / bins
+        inside = [(p, a) for p, a in scored if low <= p < high or (i == bins - 1 and p == 1.0)]
+        if inside:
+            out.append({"low": low, "high": high, "cases": len(inside),
+                        "predicted": sum(p for p, _ in inside) / len(inside),
+                        "observed": sum(a for _, a in inside) / len(inside)})
+    return out
+
+
+def reliability_plot(cases: Sequence[Mapping[str, Any]]) -> plt.Figure:
+    """The reliability plot: predicted against observed, with the diagonal and the bin sizes."""
+    rows = reliability(cases)
+    figure, ax = plt.subplots(figsize=(4.2, 4))
+    ax.plot([0, 1], [0, 1], ":", color="grey", linewidth=0.8)
+    ax.plot([r["predicted"] for r in rows], [r["observed"] for r in rows], "o-",
+            color=COLOURS["ours"])
+    for row in rows:
+        ax.annotate(str(row["cases"]), (row["predicted"], row["observed"]), fontsize=7,
+                    xytext=(3, -9), textcoords="offset points")
+    ax.set_xlabel("predicted (best passage's probability)")
+    ax.set_ylabel("observed (share answerable)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.02, 1.02)
+    return figure
+
+
 def cases_plot(systems: Mapping[str, Mapping[str, Any]]) -> str:
     """Pass (green) or fail (red) for every case and system."""
     names = list(systems)
@@ -184,6 +220,7 @@ def write_html(report: Mapping[str, Any], path: Path) -> None:
     agreement = (f"<p>Support check agreement with {report['support_check']['labels']} hand "
                  f"labels: accuracy {_fmt(calibration.get('accuracy'))}, kappa "
                  f"{_fmt(calibration.get('kappa'))}.</p>" if calibration else "")
+    plot = _svg(reliability_plot(systems["ours"]["cases"]))
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}
@@ -199,6 +236,7 @@ font-size:13px;text-align:left}}svg{{max-width:100%;height:auto}}</style></head>
 <h2>Recall@k per language pair</h2>{recall_plot(systems)}
 <h2>Headline metrics</h2>{metrics_plot(systems)}
 <h2>Pass / fail per case</h2>{cases_plot(systems)}
+<h2>Reliability of the answer-or-refuse decision</h2>{plot}
 <h2>Failing cases</h2>{_failures_table(report)}
 </body></html>
 """

@@ -108,6 +108,8 @@ def score(case: Case, outcome: Outcome, checker: SupportChecker,
         "retrieve_ms": outcome.retrieve_ms, "answer_ms": outcome.answer_ms,
         "answer_chars": len(answer.text),
     }
+    if answer.confidence is not None:
+        scores["confidence"] = answer.confidence
     if case.answerable:
         scores |= _retrieval(case, outcome)
     if judge is not None:

@@ -87,14 +87,15 @@ class Pipeline:
         text = clean_question(case.question)
         language, notice = resolve_language(text, "auto")
         retriever = self.assistant.retriever
-        ranked = retriever.hits(text, language, K_MAX)
+        query = retriever.parse(text, language)
+        ranked = retriever.hits(query, k=K_MAX)
         retrieve_ms = _ms(started)
         started = time.perf_counter()
-        answer = self.assistant.answer(text, language, ranked[: retriever.k], notice)
+        answer = self.assistant.answer(query, language, ranked[: retriever.k], notice)
         answer_ms = _ms(started)
         hidden = None
         if case.source != case.language:
-            hidden = retriever.hits(text, language, K_MAX, case.source)
+            hidden = retriever.hits(query, k=K_MAX, source=case.source)
         index = retriever.index
         texts = tuple(index.chunks[i].source_text for i in answer.retrieved)
         return Outcome(_ranks(ranked, index), None if hidden is None else _ranks(hidden, index),

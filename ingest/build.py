@@ -19,15 +19,18 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 import bm25s
+import numpy as np
 from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import Embeddings
 
+from assistant.bank import load_questions, save_questions
+from assistant.embeddings import embed_queries
 from assistant.index import SENTENCE_MARK, SPACE, save_chunks
 from assistant.manifest import Manifest
 from assistant.obligations import save_register
 from assistant.store import StoreConfig, build_key
 from assistant.text import terms
-from assistant.types import Chunk
+from assistant.types import BankQuestion, Chunk
 from ingest.obligations import obligations
 
 log = logging.getLogger("assistant.ingest")
@@ -35,6 +38,7 @@ Progress = Callable[[int, int], None]
 Entry = tuple[str, str, dict[str, str]]
 T = TypeVar("T")
 BATCH = 16
+BANK_BATCH = 32  # bank questions embedded between progress updates
 COPY_BATCH = 1000
 KEEP_BUILDS = 2
 
@@ -109,6 +113,41 @@ def write_vectors(collection: Collection, chunks: list[Chunk], embeddings: Embed
     return Counts(len(todo), len(copied))
 
 
+def _previous_bank(previous: tuple[Path, Manifest] | None) -> dict[str, np.ndarray]:
+    """The previous build's bank vectors by question id ({} when there are none)."""
+    if previous is None:
+        return {}
+    try:
+        old = load_questions(previous[0])
+        vectors = np.load(previous[0] / "bank-vectors.npy") if old else np.zeros((0, 1))
+    except (OSError, ValueError):
+        log.warning("previous build's question bank unreadable; embedding every question")
+        return {}
+    return {q.qid: v for q, v in zip(old, vectors, strict=False)}
+
+
+def write_bank(folder: Path, questions: tuple[BankQuestion, ...], embeddings: Embeddings,
+               reused: dict[str, np.ndarray], progress: Progress | None) -> Counts:
+    """Write the build's question bank: vectors of unchanged questions are reused, the rest
+    embedded (as queries: a bank question is matched against questions)."""
+    todo = [q for q in questions if q.qid not in reused]
+    fresh: dict[str, np.ndarray] = {}
+    for batch in _batches(todo, BANK_BATCH):
+        vectors = embed_queries(embeddings, [q.text for q in batch])
+        fresh |= {q.qid: np.asarray(v) for q, v in zip(batch, vectors, strict=True)}
+        if progress:
+            progress(len(fresh), len(todo))
+    rows = [reused[q.qid] if q.qid in reused else fresh[q.qid] for q in questions]
+    matrix = np.vstack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
+    save_questions(folder, questions, matrix)
+    return Counts(len(todo), len(questions) - len(todo))
+
+
+def _then(progress: Progress | None, before: int) -> Progress | None:
+    """Progress that continues a count already at `before`."""
+    return None if progress is None else (lambda d, t: progress(before + d, before + t))
+
+
 def swap_current(index_dir: Path, build: Path) -> None:
     """Point `current` at a finished build in one atomic rename."""
     link = index_dir / f"current.{uuid.uuid4().hex}"
@@ -150,7 +189,8 @@ def _previous_collection(previous: tuple[Path, Manifest] | None,
 
 def build(index_dir: Path, chunks: list[Chunk], manifest: Manifest, embeddings: Embeddings,
           progress: Progress | None = None, store: StoreConfig | None = None,
-          previous: tuple[Path, Manifest] | None = None) -> tuple[Path, Counts]:
+          previous: tuple[Path, Manifest] | None = None,
+          questions: tuple[BankQuestion, ...] = ()) -> tuple[Path, Counts]:
     """Write a complete build beside the current one, reusing the vectors of `previous`
     (a build made with the same embedder in the same store), then swap it in."""
     store = store or StoreConfig()
@@ -165,6 +205,9 @@ def build(index_dir: Path, chunks: list[Chunk], manifest: Manifest, embeddings: 
     collection = store.client(tmp).create_collection(manifest.collection, metadata=SPACE)
     old = _previous_collection(previous, store)
     counts = write_vectors(collection, chunks, embeddings, old, progress)
+    asked = write_bank(tmp, questions, embeddings, _previous_bank(previous),
+                       _then(progress, counts.embedded))
+    counts = Counts(counts.embedded + asked.embedded, counts.copied + asked.copied)
     manifest.save(tmp)
     final = builds / f"b-{time.strftime('%Y%m%d-%H%M%S')}-{tmp.name[4:]}"
     tmp.rename(final)

@@ -18,6 +18,7 @@ from assistant.errors import AssistantError
 from assistant.manifest import REFERENCES, SCHEMA, Manifest, current_build
 from assistant.store import EMBEDDED, StoreConfig
 from assistant.types import Chunk, Document
+from ingest.bank import BANK_DIR, BankStatus, load_bank, match_bank
 from ingest.chunking import chunk_corpus
 from ingest.loaders import load_corpus
 from ingest.screen import Flagged, screen
@@ -56,6 +57,7 @@ class IngestReport:
     copied: int = 0  # vectors carried over from the previous build
     dry_run: bool = False
     flagged: tuple[Flagged, ...] = ()  # passages kept out: they address an AI model
+    bank: BankStatus | None = None  # the question bank's questions, stale and missing passages
 
 
 def document_hash(document: Document, chunks: list[Chunk]) -> str:
@@ -75,9 +77,17 @@ def document_record(document: Document, chunks: list[Chunk], embedder: str) -> d
             "aliases": list(document.aliases)}
 
 
+def bank_record(status: BankStatus) -> dict[str, Any]:
+    """What the manifest keeps about the question bank (its hash covers every question)."""
+    ids = "\n".join(q.qid + q.passage_key for q in status.questions)
+    return {"questions": len(status.questions), "stale": list(status.stale),
+            "missing": len(status.missing),
+            "hash": hashlib.sha256(ids.encode()).hexdigest()[:16]}
+
+
 def plan_manifest(documents: list[Document], chunks: list[Chunk], embedder: str,
-                  store: str = EMBEDDED) -> Manifest:
-    """The manifest an index of these chunks would have."""
+                  store: str = EMBEDDED, bank: BankStatus | None = None) -> Manifest:
+    """The manifest an index of these chunks (and bank questions) would have."""
     records = {d.doc_id: document_record(d, chunks, embedder) for d in documents}
     languages: dict[str, list[str]] = {}  # one BM25 index each: per language, and apart
     for chunk in chunks:                   # for the referenced instruments ("en-ref")
@@ -85,7 +95,8 @@ def plan_manifest(documents: list[Document], chunks: list[Chunk], embedder: str,
         languages.setdefault(pool, []).append(chunk.chunk_id)
     hashes = sorted(r["hash"] for r in records.values())
     corpus = hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
-    return Manifest(embedder, corpus, len(chunks), records, languages, SCHEMA, store)
+    return Manifest(embedder, corpus, len(chunks), records, languages, SCHEMA, store,
+                    bank=bank_record(bank) if bank else {})
 
 
 def changes(current: Manifest | None, planned: Manifest) -> tuple[Change, ...]:
@@ -146,7 +157,8 @@ def ingest(corpus_dir: Path, index_dir: Path, *, embedder: str,
     documents, statuses = load_documents(corpus_dir, sources_dir, fetch)
     chunks, flagged = screen(chunk_corpus(documents),
                              {d.doc_id: d.source_path for d in documents})
-    manifest = plan_manifest(documents, chunks, embedder, store.location)
+    bank = match_bank(chunks, load_bank(corpus_dir / BANK_DIR))
+    manifest = plan_manifest(documents, chunks, embedder, store.location, bank)
     folder = current_build(index_dir)
     current = Manifest.load(folder) if folder else None
     _check_embedder(current, embedder, rebuild)
@@ -154,12 +166,13 @@ def ingest(corpus_dir: Path, index_dir: Path, *, embedder: str,
     unchanged = bool(folder and current and current.same_content(manifest))
     report = IngestReport(not unchanged, len(chunks), tuple(d.doc_id for d in documents),
                           folder, 0.0, diff, tuple(statuses), dry_run=dry_run,
-                          flagged=tuple(flagged))
+                          flagged=tuple(flagged), bank=bank)
     if dry_run or (unchanged and not rebuild):
         return replace(report, seconds=time.perf_counter() - started)
     from ingest.build import build  # the heavy part, imported only when there is work
 
     previous = _reusable(current, folder, embedder, store.location, rebuild)
-    final, counts = build(index_dir, chunks, manifest, embeddings(), progress, store, previous)
+    final, counts = build(index_dir, chunks, manifest, embeddings(), progress, store, previous,
+                          bank.questions)
     return replace(report, changed=True, build=final, embedded=counts.embedded,
                    copied=counts.copied, seconds=time.perf_counter() - started)

@@ -3,9 +3,10 @@ once, and the passages closest to the question chosen."""
 
 from __future__ import annotations
 
-from assistant.answer import FRAMING, compose, extractive, supporting_hits
+from assistant.answer import FRAMING, compose, extractive, select
 from assistant.citations import claims
-from assistant.support import Thresholds
+from assistant.decide import FEATURES, Judged, Model
+from assistant.query import parse
 from assistant.types import Chunk, Hit
 
 
@@ -44,18 +45,33 @@ def test_long_passages_are_quoted_whole():
     assert lines == [f"- {text} [1]"]
 
 
-def test_closest_supported_passages_are_chosen_best_first():
-    limits = Thresholds(coverage=0.0, dense=0.8, dense_alone=0.85)
-    near = _hit("near", "Musik träffas två gånger per år.", dense=0.9)
-    far = _hit("far", "Musik är ett område.", dense=0.82)
-    unsupported = _hit("no", "Musik träffas.", dense=0.7)
-    question = "Hur ofta träffas musikstäderna?"
-    assert supporting_hits(question, "sv", [unsupported, far, near], limits) == [near]
+MODEL = Model(FEATURES, (0.0,) * len(FEATURES), 0.0, (0.0,) * len(FEATURES),
+              (1.0,) * len(FEATURES), threshold=0.5, margin=0.2, max_passages=3, fit={})
+
+
+def _judged(*pairs: tuple[Hit, float]) -> list[Judged]:
+    return [Judged(hit, p) for hit, p in pairs]
+
+
+def test_passages_near_the_best_are_chosen_best_first():
+    near, close, far = _hit("near", "Musik."), _hit("close", "Musik två."), _hit("far", "Ad hoc.")
+    judged = _judged((near, 0.9), (close, 0.75), (far, 0.6))
+    assert select(judged, MODEL) == [near, close]  # 0.6 is more than 0.2 below the best
+
+
+def test_nothing_is_chosen_below_the_threshold():
+    assert select(_judged((_hit("m", "Musik."), 0.49)), MODEL) == []
 
 
 def test_every_answer_line_is_a_claim_with_a_marker():
-    text, citations = extractive("Hur ofta träffas musik?", "sv",
-                                 [_hit("m", "Musik träffas två gånger per år.")],
-                                 Thresholds(0.0, 0.8, 0.85))
+    query = parse("Hur ofta träffas musik?", "sv")
+    judged = _judged((_hit("m", "Musik träffas två gånger per år."), 0.8))
+    text, citations = extractive(query, judged, MODEL)
     found = claims(text, FRAMING)
     assert [c.markers for c in found] == [(1,)] and citations[0].quote in found[0].text
+
+
+def test_a_refusal_points_to_the_national_commission():
+    text, citations = extractive(parse("Vad kostar det?", "sv"),
+                                 _judged((_hit("m", "Musik."), 0.1)), MODEL)
+    assert citations == [] and "Svenska Unescorådet" in text

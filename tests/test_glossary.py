@@ -35,10 +35,13 @@ def test_an_english_question_is_not_bridged(full_assistant: Assistant):
 
 def test_an_english_passage_is_judged_on_the_swedish_question_s_terms(
         full_assistant: Assistant):
-    from assistant.support import support
+    from assistant.decide import FEATURES, features, question_stems
 
-    question = "Vad menas med kulturella näringar i 2005 års konvention?"
-    hits = full_assistant.retriever.hits(question, "sv", 5, source="en")
+    retriever = full_assistant.retriever
+    query = retriever.parse("Vad menas med kulturella näringar i 2005 års konvention?", "sv")
+    hits = retriever.hits(query, k=5, source="en")
     gold = next(h for h in hits if h.chunk.block_id == "c2005-art4-5")
     other = next(h for h in hits if "industries" not in h.chunk.text.lower())
-    assert support(question, "sv", gold).coverage > support(question, "sv", other).coverage
+    stems, at = question_stems(query), FEATURES.index("coverage")
+    evidence = retriever.index.evidence
+    assert features(query, gold, evidence, stems)[at] > features(query, other, evidence, stems)[at]

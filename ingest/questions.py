@@ -1,0 +1,359 @@
+"""Write the question bank's missing questions with a language model (doc2query, as RAGFlow's
+auto-question and LlamaIndex's QuestionsAnsweredExtractor do), filtered as in Doc2Query--.
+
+`assistant ingest --questions`: the normal ingest; then, for each passage whose questions are
+stale or missing, the prompt `assistant/prompts/questions.md` -> the configured model ->
+its "sv:"/"en:" lines -> the filter -> `corpus/questions/<family>.jsonl`; then an ingest
+that embeds the new questions. A question is kept only when the passage lists alone (the
+bank weighs nothing: against the bank a question would find itself) rank its own passage
+in the top 20 and no other document's passage first.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import AssistantError
+from ingest.bank import BANK_DIR, LANGUAGES, BankEntry, originals, passage_hash, save_entries
+from ingest.pipeline import IngestReport, ingest
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.index import SearchIndex
+    from assistant.llm import LLMConfig
+    from assistant.retrieve import HybridRetriever
+    from assistant.settings import Settings
+    from assistant.store import StoreConfig
+    from assistant.types import Chunk
+
+PER_LANGUAGE = 4  # questions asked for in each language
+MAX_CHARS = 300  # a longer line is not a question a user asks
+TOP = 20  # a kept question finds its own passage among this many
+NOT_IN_TOP = f"own passage not in top {TOP}"
+OTHER_DOCUMENT = "closer to another document"
+NOT_A_QUESTION = "not a question"
+REASONS = (NOT_IN_TOP, OTHER_DOCUMENT, NOT_A_QUESTION)
+NO_MODEL = ("`assistant ingest --questions` writes questions with a language model, but the "
+            "backend is extractive; set ASSISTANT_BACKEND=llamacpp (a local GGUF model) or "
+            "ASSISTANT_BACKEND=openai (an OpenAI-compatible server) and run it again.")
+_LINE = re.compile(r"^[\s>*•-]*(?:\d+[.)]\s*)?\**(sv|en)\**\s*:\s*(.*)$", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:\d+[.)]|[-*•])\s+")  # a numbering or bullet after "sv:"
+_WORD = re.compile(r"[^\W\d_]+")
+Question = tuple[str, str]  # (language, text)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A model's reply read as bank lines: its questions, and the lines that are not ones."""
+
+    questions: tuple[Question, ...]
+    rejected: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PassageResult:
+    """One passage's outcome: the reply, the questions kept, those dropped and why, or the
+    error that stopped it."""
+
+    key: str
+    reply: str = ""
+    kept: tuple[Question, ...] = ()
+    dropped: tuple[tuple[str, str], ...] = ()  # (reason, question)
+    error: str = ""
+
+    @property
+    def generated(self) -> int:
+        """The questions the model wrote (each once)."""
+        return len(self.kept) + len(self.dropped)
+
+
+@dataclass(frozen=True)
+class QuestionsReport:
+    """What `ingest --questions` did: both ingests, each passage's outcome, files written."""
+
+    first: IngestReport
+    results: tuple[PassageResult, ...] = ()
+    written: tuple[Path, ...] = ()
+    final: IngestReport | None = None
+
+    @property
+    def generated(self) -> int:
+        """Questions the model wrote, over every passage."""
+        return sum(r.generated for r in self.results)
+
+    @property
+    def kept(self) -> int:
+        """Questions that passed the filter and were saved."""
+        return sum(len(r.kept) for r in self.results)
+
+    def dropped(self, reason: str) -> int:
+        """Questions dropped for one reason."""
+        return sum(why == reason for r in self.results for why, _ in r.dropped)
+
+    @property
+    def failed(self) -> tuple[PassageResult, ...]:
+        """The passages whose model call failed."""
+        return tuple(r for r in self.results if r.error)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The corpus, its index and the embedder the index is built with."""
+
+    corpus_dir: Path
+    index_dir: Path
+    embedder: str
+    embeddings: Embeddings
+    sources_dir: Path | None = None
+    store: StoreConfig | None = None
+
+    def ingest(self) -> IngestReport:
+        """An ingest (only what changed is embedded)."""
+        return ingest(self.corpus_dir, self.index_dir, embedder=self.embedder,
+                      embeddings=lambda: self.embeddings, sources_dir=self.sources_dir,
+                      store=self.store)
+
+    def open(self) -> SearchIndex:
+        """The current build, opened."""
+        from assistant.index import open_index
+
+        return open_index(self.index_dir, self.embedder, self.embeddings, self.store)
+
+
+def _clean(text: str) -> str:
+    """A question without a numbering, a bullet or quotes around it."""
+    return _LEAD.sub("", text.strip()).strip(" \t*\"'`“”«»").strip()
+
+
+def is_question(text: str) -> bool:
+    """A question in form: two words or more, ending with '?', at most MAX_CHARS long."""
+    return 0 < len(text) <= MAX_CHARS and text.endswith("?") and len(_WORD.findall(text)) > 1
+
+
+def parse_reply(reply: str) -> Parsed:
+    """The "sv:"/"en:" lines of a reply: questions in order, each once; empty, over-long and
+    non-question lines rejected; every other line ignored."""
+    questions: dict[Question, None] = {}
+    rejected: list[str] = []
+    for line in reply.splitlines():
+        match = _LINE.match(line)
+        if match is None:
+            continue
+        text = _clean(match.group(2))
+        if is_question(text):
+            questions.setdefault((match.group(1).lower(), text), None)
+        else:
+            rejected.append(text)
+    return Parsed(tuple(questions), tuple(rejected))
+
+
+def prompt_inputs(chunk: Chunk) -> dict[str, object]:
+    """The questions prompt's variables for a passage (its text as a reader sees it)."""
+    section = " > ".join(chunk.heading_path) or chunk.label
+    return {"per_language": PER_LANGUAGE, "document": chunk.title, "section": section,
+            "passage": chunk.source_text}
+
+
+def ask_model(model: BaseChatModel, chunk: Chunk) -> str:
+    """The model's reply to the questions prompt for one passage."""
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+
+    from assistant.generate import prompt_text
+
+    prompt = ChatPromptTemplate.from_messages([("human", prompt_text("questions"))])
+    return str((prompt | model | StrOutputParser()).invoke(prompt_inputs(chunk)))
+
+
+def filter_retriever(index: SearchIndex) -> HybridRetriever:
+    """Retrieval over the passage lists alone: the bank's own lists weigh nothing."""
+    from assistant.retrieve import HybridRetriever
+
+    return HybridRetriever(index=index, k=TOP, bank_weight=0.0, bank_lexical_weight=0.0)
+
+
+def judge(retriever: HybridRetriever, key: str, question: Question) -> str | None:
+    """Why a question is dropped for its passage (None when it is kept)."""
+    language, text = question
+    hits = retriever.hits(text, language, TOP)[:TOP]
+    if key not in [hit.chunk.passage_key for hit in hits]:
+        return NOT_IN_TOP
+    if hits[0].chunk.family != retriever.index.groups[key][0].family:
+        return OTHER_DOCUMENT
+    return None
+
+
+def sift(retriever: HybridRetriever, key: str, reply: str) -> PassageResult:
+    """A passage's reply parsed and filtered: the questions kept, the rest with a reason."""
+    parsed = parse_reply(reply)
+    kept: list[Question] = []
+    dropped = [(NOT_A_QUESTION, text) for text in parsed.rejected]
+    for question in parsed.questions:
+        reason = judge(retriever, key, question)
+        if reason is None:
+            kept.append(question)
+        else:
+            dropped.append((reason, question[1]))
+    return PassageResult(key, reply, tuple(kept), tuple(dropped))
+
+
+def describe(err: Exception) -> str:
+    """A one-line account of a failed model call."""
+    text = str(err) if isinstance(err, AssistantError) else f"{type(err).__name__}: {err}"
+    return " ".join(text.split())[:240]
+
+
+def write_passage(retriever: HybridRetriever, model: BaseChatModel, chunk: Chunk
+                  ) -> PassageResult:
+    """Ask the model about one passage and filter its questions; a failed call is reported."""
+    try:
+        reply = ask_model(model, chunk)
+    except Exception as err:  # one passage's failure is reported; the others go on
+        return PassageResult(chunk.passage_key, error=describe(err))
+    return sift(retriever, chunk.passage_key, reply)
+
+
+def pending(report: IngestReport) -> tuple[str, ...]:
+    """The passage keys whose bank questions are stale or missing."""
+    return (report.bank.stale + report.bank.missing) if report.bank else ()
+
+
+def progress_line(n: int, total: int, result: PassageResult) -> str:
+    """One passage's line while the bank is written."""
+    if result.error:
+        return f"  [{n}/{total}] {result.key}: failed: {result.error}"
+    return f"  [{n}/{total}] {result.key}: {result.generated} questions, {len(result.kept)} kept"
+
+
+def generate(index: SearchIndex, model: BaseChatModel, keys: Sequence[str],
+             say: Callable[[str], None]) -> list[PassageResult]:
+    """Each passage's questions, written by the model and filtered, with a line for each."""
+    retriever = filter_retriever(index)
+    chunks = originals(index.chunks.values())
+    results = []
+    for n, key in enumerate(keys, start=1):
+        results.append(write_passage(retriever, model, chunks[key]))
+        say(progress_line(n, len(keys), results[-1]))
+    return results
+
+
+def bank_entry(result: PassageResult, chunk: Chunk, by: str) -> BankEntry:
+    """The bank line of a passage's kept questions, keyed by its current content hash."""
+    lists = {lang: tuple(text for q_lang, text in result.kept if q_lang == lang)
+             for lang in LANGUAGES}
+    return BankEntry(chunk.family, chunk.block_id, passage_hash(chunk), lists["sv"],
+                     lists["en"], by)
+
+
+def save_results(corpus_dir: Path, results: Sequence[PassageResult], chunks: dict[str, Chunk],
+                 by: str) -> list[Path]:
+    """Save the passages' kept questions into the corpus's bank files (none: nothing written)."""
+    entries = [bank_entry(r, chunks[r.key], by) for r in results if r.kept]
+    return save_entries(corpus_dir / BANK_DIR, entries) if entries else []
+
+
+def _silent(line: str) -> None:
+    """Say nothing."""
+
+
+def write_questions(target: Target, model: BaseChatModel, by: str,
+                    first: IngestReport | None = None,
+                    say: Callable[[str], None] = _silent) -> QuestionsReport:
+    """Ingest (unless `first` is that ingest), write and filter questions for the passages
+    without current ones, save the kept ones and ingest again to index them."""
+    first = first or target.ingest()
+    keys = pending(first)
+    if not keys:
+        return QuestionsReport(first)
+    index = target.open()
+    results = generate(index, model, keys, say)
+    chunks = originals(index.chunks.values())
+    written = save_results(target.corpus_dir, results, chunks, by)
+    final = target.ingest() if written else None
+    return QuestionsReport(first, tuple(results), tuple(written), final)
+
+
+def question_model(config: LLMConfig) -> tuple[BaseChatModel, str]:
+    """The configured chat model and its note; the extractive backend has none to ask."""
+    if config.backend == "extractive":
+        raise AssistantError(NO_MODEL)
+    from assistant.llm import chat_model
+
+    return chat_model(config)
+
+
+def model_label(config: LLMConfig, model: BaseChatModel) -> str:
+    """Who wrote the questions (the bank's `by`): the backend and the model's name."""
+    from assistant.llm import LlamaCppChat
+
+    name = model.model_path.name if isinstance(model, LlamaCppChat) else config.model
+    return f"{config.backend} {name}"
+
+
+def fix_hint(config: LLMConfig) -> str:
+    """What to check when the model calls fail."""
+    if config.backend == "openai":
+        return (f"is the model server at {config.base_url} running? Start it, or set "
+                "ASSISTANT_OPENAI_BASE_URL to where it listens (ASSISTANT_LLM_TIMEOUT for a "
+                "slow one)")
+    return ("check ASSISTANT_LLM_MODEL_PATH (a .gguf file), or raise ASSISTANT_LLM_TIMEOUT "
+            "for a slow model")
+
+
+def summary_lines(report: QuestionsReport, hint: str) -> list[str]:
+    """The counts, where the questions went, and what to do about failures."""
+    dropped = ", ".join(f"{report.dropped(reason)} {reason}" for reason in REASONS)
+    lines = [f"Question bank: {len(report.results)} passages asked, {report.generated} "
+             f"questions generated; dropped: {dropped}; kept {report.kept}."]
+    lines += [f"  wrote {path}" for path in report.written]
+    if report.final is not None:
+        lines.append(f"  indexed the new questions: {report.final.embedded} vectors embedded, "
+                     f"{report.final.copied} reused")
+    empty = sum(not r.kept and not r.error for r in report.results)
+    if empty:
+        lines.append(f"  {empty} passages got no question that passed the filter and still "
+                     "have none; a larger model writes better ones (ASSISTANT_LLM_MODEL_PATH, "
+                     "or the openai backend).")
+    if report.failed:
+        lines.append(f"  {len(report.failed)} of {len(report.results)} passages failed: "
+                     f"{hint}.")
+    return lines
+
+
+def _say(line: str) -> None:
+    """Print a progress line at once."""
+    print(line, flush=True)
+
+
+def run_questions(settings: Settings, config: LLMConfig, model: BaseChatModel, note: str,
+                  first: IngestReport) -> int:
+    """The CLI step after the normal ingest: 0 when done, 1 when every model call failed."""
+    if not pending(first):
+        print("Question bank: every passage has current questions; nothing to write.")
+        return 0
+    from assistant.embeddings import make_embedder
+
+    if note:
+        print(note, file=sys.stderr)
+    target = Target(settings.corpus_dir, settings.index_dir, settings.embedder,
+                    make_embedder(settings.embedder), settings.sources_dir,
+                    settings.store_config())
+    report = write_questions(target, model, model_label(config, model), first, _say)
+    print("\n".join(summary_lines(report, fix_hint(config))))
+    return 1 if len(report.failed) == len(report.results) else 0
+
+
+def question_writer(settings: Settings) -> Callable[[IngestReport], int]:
+    """For `ingest --questions`: the step to run after the ingest, checked before it (the
+    extractive backend is refused at once)."""
+    config = settings.llm_config()
+    model, note = question_model(config)
+    return partial(run_questions, settings, config, model, note)

@@ -1,0 +1,77 @@
+"""The answer-or-refuse decision: its evidence (IDF-weighted coverage, unknown words, a bank
+question that does not count for itself), the fitted model as package data, the threshold
+search and the reliability table of the report."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from assistant.decide import FEATURES, Model, load_model
+from assistant.evidence import Evidence
+from assistant.text import terms
+from assistant.types import BankQuestion, Chunk
+from evals.fit_decision import threshold_for
+from evals.report import reliability
+
+
+def _chunk(key: str, text: str, language: str = "sv") -> Chunk:
+    return Chunk(f"d:{key}:{language}", "d", key, language, "T", (), text, text, "d")
+
+
+def _evidence() -> Evidence:
+    groups = {"d#a": [_chunk("a", "Städerna rapporterar varje år till rådet.")],
+              "d#b": [_chunk("b", "Nätverket finansieras av städerna själva.")],
+              "d#c": [_chunk("c", "Musik träffas två gånger per år.")]}
+    bank = {"d#b": [BankQuestion("q1", "d#b", "sv", "Vem betalar för nätverket?"),
+                    BankQuestion("q2", "d#b", "sv", "Hur finansieras nätverket?")]}
+    return Evidence.build(groups, bank)
+
+
+def test_coverage_counts_the_passage_and_its_bank_questions_weighted_by_idf():
+    evidence = _evidence()
+    assert evidence.coverage(terms("betalar nätverket", "sv"), "d#b", "sv") == 1.0  # bank
+    assert evidence.coverage(terms("betalar", "sv"), "d#a", "sv") == 0.0
+    rare, common = (evidence.idf(terms(w, "sv")[0], "sv") for w in ("musik", "städerna"))
+    assert rare > common  # one passage has "musik", two have "städerna"
+
+
+def test_a_bank_question_left_out_is_no_evidence_for_itself():
+    evidence = _evidence()
+    pays = terms("betalar", "sv")
+    assert evidence.coverage(pays, "d#b", "sv", exclude={"q1"}) == 0.0
+    assert evidence.unknown(pays, "sv") == 0.0
+    assert evidence.unknown(pays, "sv", own="d#b", exclude={"q1"}) == 1.0
+    assert evidence.unknown(terms("köttbullar betalar", "sv"), "sv") > 0.5  # meatballs
+
+
+def test_the_model_is_package_data_with_its_provenance():
+    model = load_model("e5")
+    assert model.features == FEATURES and 0 < model.threshold < 1
+    assert model.fit["threshold"]["precision_target"] >= 0.9  # type: ignore[index]
+    coverage = FEATURES.index("coverage")
+    low, high = ([0.9] * len(FEATURES), [0.9] * len(FEATURES))
+    low[coverage], high[coverage] = 0.0, 1.0
+    assert model.probability(high) > model.probability(low)  # coverage counts for an answer
+
+
+def test_probability_is_logistic_in_the_standardised_features():
+    model = Model(("a",), (2.0,), -1.0, (0.5,), (0.25,), 0.5, 0.1, 3, {})
+    assert model.probability([0.5]) == pytest.approx(1 / (1 + math.e))
+    assert model.probability([0.75]) == pytest.approx(1 / (1 + math.exp(-1.0)))
+
+
+def test_the_threshold_is_the_lowest_with_the_stated_precision():
+    scores = [(0.9, True), (0.8, True), (0.7, False), (0.6, True), (0.2, False)]
+    assert threshold_for(scores, 0.75) == 0.6  # 3 of 4 answered are answerable
+    assert threshold_for(scores, 0.9) == 0.8
+    assert threshold_for([(0.5, False)], 0.9) == 1.0  # never precise enough: never answer
+
+
+def test_reliability_bins_predicted_against_observed():
+    cases = [{"answerable": a, "scores": {"confidence": p}}
+             for p, a in ((0.05, False), (0.08, True), (0.95, True), (1.0, True))]
+    rows = reliability(cases)
+    assert [(r["cases"], r["observed"]) for r in rows] == [(2, 0.5), (2, 1.0)]
+    assert rows[0]["predicted"] == pytest.approx(0.065)
