@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,42 +10,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
-from assistant.settings import REPO_ROOT
-from evals.scale import free_port
 from evals.screenshots import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import running_app
 
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine answers in more than 5 s
 
 
 
-def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the app exited during start-up"
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"the app did not answer at {url} within {seconds} s")
-
-
 @pytest.fixture(scope="module")
-def app_url(data_dir) -> Iterator[str]:
-    port = free_port()
-    env = {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_PORT": str(port),
-           "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
-           "PATH": "/usr/bin:/bin"}
-    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_for(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+def app_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_app(tmp_path_factory.mktemp("browser-app"), ASSISTANT_DATA_DIR=str(data_dir),
+                     ASSISTANT_HOST="127.0.0.1") as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")

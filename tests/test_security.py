@@ -22,7 +22,7 @@ import pytest
 from gradio_client import Client
 
 from assistant.settings import REPO_ROOT, Settings
-from evals.scale import free_port
+from tests.conftest import app_env, running_app
 
 USER = "stadskansliet"
 PASSWORD = "pw-Kv7#reindeer-93f1"
@@ -45,25 +45,6 @@ class App:
     upload_dir: Path
 
 
-
-def _wait_for(url: str, proc: subprocess.Popen, output: Path, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the app exited during start-up:\n{output.read_text()}")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise AssertionError(f"the app did not answer at {url} within {seconds} s")
-
-
-def _app_env(tmp: Path, **extra: str) -> dict[str, str]:
-    return {"PATH": "/usr/bin:/bin", "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONUNBUFFERED": "1", "GRADIO_TEMP_DIR": str(tmp / "gradio"), **extra}
-
-
 @pytest.fixture(scope="module")
 def half_logins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subprocess.Popen]]:
     """`python app.py` with only the username, and with only the password, set; started
@@ -71,7 +52,7 @@ def half_logins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subpr
     tmp = tmp_path_factory.mktemp("half-login")
     procs = []
     for name, value in {"ASSISTANT_USERNAME": USER, "ASSISTANT_PASSWORD": PASSWORD}.items():
-        env = _app_env(tmp, ASSISTANT_DATA_DIR=str(tmp / "data"), **{name: value})
+        env = app_env(tmp, ASSISTANT_DATA_DIR=str(tmp / "data"), **{name: value})
         procs.append(subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env,
                                       cwd=tmp, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
@@ -87,22 +68,13 @@ def app(half_logins, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
         ) -> Iterator[App]:
     """One app with a login, secrets in its settings and the default host (none set)."""
     tmp = tmp_path_factory.mktemp("secure-app")
-    port = free_port()
-    env = _app_env(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_PORT=str(port),
-                   ASSISTANT_USERNAME=USER, ASSISTANT_PASSWORD=PASSWORD,
-                   ASSISTANT_OPENAI_API_KEY=API_KEY, ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN,
-                   ASSISTANT_AUDIT_LOG=str(tmp / "audit" / "audit.jsonl"))
-    output = tmp / "output.log"
-    with output.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env,
-                                cwd=tmp, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_for(url, proc, output)
-        yield App(url, port, proc, output, tmp / "audit" / "audit.jsonl", tmp / "gradio")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    audit = tmp / "audit" / "audit.jsonl"
+    with running_app(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_USERNAME=USER,
+                     ASSISTANT_PASSWORD=PASSWORD, ASSISTANT_OPENAI_API_KEY=API_KEY,
+                     ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN,
+                     ASSISTANT_AUDIT_LOG=str(audit)) as running:
+        yield App(running.url, running.port, running.proc, running.output, audit,
+                  tmp / "gradio")
 
 
 @pytest.fixture(scope="module")
