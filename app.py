@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.audit import AuditLog, open_audit
+from assistant.bounds import Bounds
 from assistant.draft import draft_reply
 from assistant.errors import AssistantError
 from assistant.export import from_answer, to_markdown, write_exports
@@ -68,10 +69,10 @@ REGISTER_HEADERS = ["Aktör / Actor", "Nivå / Level", "När / When", "Till / To
                     "Språk / Language", "Krav (svenska)", "Requirement (English)",
                     "Avsnitt / Section", "Stycke / Passage"]
 ANSWER_STEM = "svar-answer"
-MAX_COMMENT_CHARS = 2000
 CACHE_SWEEP_S = 3600  # Gradio deletes served exports older than this, this often
 _EXPORTS = tempfile.TemporaryDirectory(prefix="kreativa-exports-")  # removed at exit
 DRAFT_STEM = "svarsutkast-draft-reply"
+DEFAULT_BOUNDS = Bounds()
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,28 @@ class Shown:
 Update = tuple[list[Message], str, str, Shown | None]
 
 
-def turns(history: list[Message]) -> list[Turn]:
-    """(question, answer) pairs of the chat so far, for follow-up questions."""
-    asked = [plain(str(m["content"])) for m in history if m["role"] == "user"]
-    replies = [str(m["content"]) for m in history if m["role"] == "assistant"]
-    return list(zip(asked, replies, strict=False))
+def message_text(message: Message) -> str:
+    """The text of a chat message (a string, or Gradio's list of typed parts)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
+
+
+def turns(history: list[Message], bounds: Bounds = DEFAULT_BOUNDS) -> list[Turn]:
+    """(question, answer) pairs of the chat's last turns, for follow-up questions; only the
+    last few messages are read, however long the chat (the service bounds them further)."""
+    pairs: list[Turn] = []
+    asked: str | None = None
+    for message in history[-4 * max(1, bounds.history_turns):]:
+        role = message.get("role")
+        if role == "user":
+            asked = plain(message_text(message))
+        elif role == "assistant" and asked is not None:
+            pairs.append((asked, message_text(message)))
+            asked = None
+    return pairs
 
 
 def respond(assistant: Assistant, question: str, history: list[Message], lang: str,
@@ -100,7 +118,7 @@ def respond(assistant: Assistant, question: str, history: list[Message], lang: s
     shown = [*history, {"role": "user", "content": inert(question)}]
     draft = ""
     try:
-        for event in assistant.stream(question, lang, history=turns(history)):
+        for event in assistant.stream(question, lang, history=turns(history, assistant.bounds)):
             if isinstance(event, str):
                 draft += event
                 content = f"_{DRAFTING}_\n\n{inert(draft)}"
@@ -117,14 +135,14 @@ def respond(assistant: Assistant, question: str, history: list[Message], lang: s
 
 
 def give_feedback(audit: AuditLog | None, shown: Shown | None, helpful: bool,
-                  comment: str) -> tuple[str, str]:
-    """Record feedback on the last answer: (the line to show under the buttons, the comment
-    box, emptied once the comment is kept)."""
+                  comment: str, bounds: Bounds = DEFAULT_BOUNDS) -> tuple[str, str]:
+    """Record feedback on the last answer, its comment cut to the bound: (the line to show
+    under the buttons, the comment box, emptied once the comment is kept)."""
     if shown is None:
         return FEEDBACK["none"], comment
     if audit is None or not shown.audit_id:
         return FEEDBACK["off"], comment
-    saved = audit.feedback(shown.audit_id, helpful, comment[:MAX_COMMENT_CHARS])
+    saved = audit.feedback(shown.audit_id, helpful, comment[:bounds.comment_chars])
     return FEEDBACK["saved" if saved else "failed"], "" if saved else comment
 
 
@@ -227,6 +245,7 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
         with gr.Column(scale=2):
             sources = gr.Markdown(elem_id="sources", label="Sources")
     last = gr.State(None)
+    bounds = assistants[default].bounds
 
     def handler(q: str, h: list[Message], lang_value: str, backend_value: str
                 ) -> Iterator[Update]:
@@ -242,10 +261,10 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
     gr.on(asked, handler, [question, chat, lang, backend], [chat, sources, question, last],
           api_name="ask").then(lambda: hidden, None, [answer_md, answer_docx])
     export.click(export_answer, [last], [answer_md, answer_docx, thanks])
-    helpful.click(lambda s, c: give_feedback(audit, s, True, c), [last, comment],
+    helpful.click(lambda s, c: give_feedback(audit, s, True, c, bounds), [last, comment],
                   [thanks, comment],
                   api_name="feedback_helpful")
-    unhelpful.click(lambda s, c: give_feedback(audit, s, False, c), [last, comment],
+    unhelpful.click(lambda s, c: give_feedback(audit, s, False, c, bounds), [last, comment],
                     [thanks, comment],
                     api_name="feedback_unhelpful")
 
@@ -334,7 +353,7 @@ def load_backends(settings: Settings) -> dict[str, Assistant]:
     must work (its error says what to fix), the others are offered when they can run."""
     llm = settings.llm_config()
     base = load_assistant(settings.index_dir, settings.embedder, settings.backend,
-                          settings.top_k, llm, settings.store_config())
+                          settings.top_k, llm, settings.store_config(), settings.bounds())
     assistants: dict[str, Assistant] = {settings.backend: base}
     for name in configured_backends(llm):
         if name not in assistants:

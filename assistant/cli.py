@@ -169,7 +169,8 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     backend = args.backend or settings.backend
     assistant = load_assistant(settings.index_dir, settings.embedder, backend, k,
-                               settings.llm_config(backend))
+                               settings.llm_config(backend), settings.store_config(),
+                               settings.bounds())
     audit = open_audit(settings.audit_path)
     for question in questions(args.question):
         answer = _answer_one(assistant, question, args)
@@ -256,7 +257,8 @@ def _assistant(settings: Settings) -> Assistant:
     from assistant.service import load_assistant
 
     return load_assistant(settings.index_dir, settings.embedder, settings.backend,
-                          settings.top_k, settings.llm_config())
+                          settings.top_k, settings.llm_config(), settings.store_config(),
+                          settings.bounds())
 
 
 def run_membership(settings: Settings, args: argparse.Namespace) -> int:

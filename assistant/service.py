@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 import unicodedata
 from collections.abc import Generator, Iterator, Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 
 from assistant.answer import dated_intro, extractive, later_part
+from assistant.bounds import MAX_QUESTION_CHARS, Bounds, printable, recent_turns
 from assistant.citations import verify
 from assistant.embeddings import make_embedder
 from assistant.errors import AssistantError
@@ -30,8 +30,6 @@ from assistant.types import SUPPLEMENT, Answer, Hit, Language
 from assistant.verify import Checked, verify_answer
 
 log = logging.getLogger("assistant")
-MAX_QUESTION_CHARS = 2000
-ANSI_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")  # terminal colours, cursor moves
 UNSUPPORTED_LANGUAGE = (
     "I can answer in Swedish (svenska) and English only; please ask in one of them. "
     "Here is what I found in English:"
@@ -54,27 +52,23 @@ def resolve_language(question: str, lang: str) -> tuple[Language, str]:
     return detected, ""
 
 
-def clean_question(question: str) -> str:
-    """Validate a question: valid text, not empty, not absurdly long; control and format
-    characters (terminal escapes, bidi overrides, NUL) are dropped."""
+def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    """Validate a question: valid text, not empty, at most `limit` characters; control and
+    format characters (terminal escapes, bidi overrides, NUL) are dropped."""
+    if len(question) > 4 * limit:  # refused before any work on it
+        raise AssistantError(f"The question is {len(question)} characters long; please keep "
+                             f"it under {limit}.")
     if any(unicodedata.category(ch) == "Cs" for ch in question):
         raise AssistantError("The question is not valid UTF-8 text; save or paste it as "
                              "UTF-8 and ask again.")
-    text = " ".join("".join(map(_printable, ANSI_ESCAPE.sub("", question))).split())
+    text = printable(question)
     if not text:
         raise AssistantError("The question is empty; type a question in Swedish or English.")
-    if len(text) > MAX_QUESTION_CHARS:
+    if len(text) > limit:
         raise AssistantError(
-            f"The question is {len(text)} characters long; please keep it under "
-            f"{MAX_QUESTION_CHARS}."
+            f"The question is {len(text)} characters long; please keep it under {limit}."
         )
     return text
-
-
-def _printable(ch: str) -> str:
-    """A control character becomes a space; a format or private-use character goes."""
-    category = unicodedata.category(ch)
-    return ch if category[0] != "C" else " " if category == "Cc" else ""
 
 
 FALLBACK = {
@@ -104,6 +98,7 @@ class Assistant:
     checker: SupportChecker | None = None
     model: BaseChatModel | None = None
     note: str = ""  # what the user should know about the backend (e.g. the bundled model)
+    bounds: Bounds = Bounds()  # the longest question and history it reads
 
     def with_backend(self, backend: str, llm: LLMConfig) -> Assistant:
         """The same retrieval with another answer backend (its model loads on first use)."""
@@ -124,9 +119,9 @@ class Assistant:
                history: Sequence[Turn] = ()) -> Iterator[Event]:
         """Draft tokens as a generative backend writes them, then the verified answer."""
         started = time.perf_counter()
-        text = clean_question(question)
+        text = clean_question(question, self.bounds.question_chars)
         language, notice = resolve_language(text, lang)
-        query = standalone(text, language, history, self.model)
+        query = standalone(text, language, recent_turns(history, self.bounds), self.model)
         hits = self.retriever.hits(query, language, k)
         retrieve_ms = _ms(started)
         answer = yield from self.respond(text, language, hits, notice)
@@ -242,7 +237,7 @@ def _result(generator: Generator[str, None, Answer]) -> Answer:
 
 def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
                    k: int = 5, llm: LLMConfig | None = None,
-                   store: StoreConfig | None = None) -> Assistant:
+                   store: StoreConfig | None = None, bounds: Bounds | None = None) -> Assistant:
     """Open the index and the embedder that built it, and the backend's model."""
     if backend not in BACKENDS:
         raise AssistantError(f"Unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}.")
@@ -250,5 +245,5 @@ def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
     index = open_index(index_dir, embedder, embeddings, store)
     gate = SupportChecker(embeddings, corpus_terms=index.corpus_terms)
     assistant = Assistant(HybridRetriever(index=index, k=k), "extractive",
-                          thresholds_for(embedder), gate)
+                          thresholds_for(embedder), gate, bounds=bounds or Bounds())
     return assistant.with_backend(backend, llm or LLMConfig(backend))

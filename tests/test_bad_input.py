@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from app import respond
+from app import respond, turns
+from assistant.bounds import Bounds, recent_turns
 from assistant.errors import AssistantError
 from assistant.format import plain
 from assistant.service import MAX_QUESTION_CHARS, UNSUPPORTED_LANGUAGE, Assistant, clean_question
@@ -104,3 +105,38 @@ def test_a_bare_injection_is_refused_from_the_sources(assistant: Assistant, ques
     answer = assistant.ask(question)
     assert answer.abstained and not answer.citations
     assert "Svenska Unescorådet" in answer.text
+
+
+# Every user-controlled length is bounded before the embedder or a model sees it (issue 19)
+
+
+def test_a_follow_up_leans_only_on_the_last_short_turns():
+    pasted = "Hur ofta ska städerna rapportera? " * 2000  # 68,000 characters, refused when asked
+    history = [("Vad kostar medlemskapet?", "…"), (pasted, "The question is 68000 …"),
+               ("Hur ofta ska\x1b[31m städerna\u202e rapportera?", "Vart fjärde år … [1]"),
+               (pasted, "…")]
+    kept = recent_turns(history, Bounds(history_turns=3))
+    assert kept == [("Vad kostar medlemskapet?", "…"),
+                    ("Hur ofta ska städerna rapportera?", "Vart fjärde år … [1]")]
+    assert recent_turns(history, Bounds(history_turns=1)) == kept[1:]
+    assert recent_turns(history * 1000, Bounds(history_turns=0)) == []
+    long_answer = recent_turns([("Och när?", "x" * 50_000)], Bounds(question_chars=100))
+    assert long_answer == [("Och när?", "x" * 400)]  # an answer kept to 4 × the question bound
+
+
+def test_the_chat_s_turns_are_read_from_its_last_messages_only():
+    def message(role: str, text: str) -> dict:
+        return {"role": role, "content": [{"type": "text", "text": text}]}
+
+    chat = [message("user", f"Fråga {n}?") if n % 2 == 0 else message("assistant", f"Svar {n}")
+            for n in range(10_000)]
+    assert turns(chat, Bounds(history_turns=2)) == [("Fråga 9992?", "Svar 9993"),
+                                                    ("Fråga 9994?", "Svar 9995"),
+                                                    ("Fråga 9996?", "Svar 9997"),
+                                                    ("Fråga 9998?", "Svar 9999")]
+
+
+def test_the_question_bound_is_a_setting(cli_env: dict[str, str]):
+    done = _cli(cli_env | {"ASSISTANT_MAX_QUESTION_CHARS": "100"}, "ask", "Hur ofta? " * 15)
+    assert done.returncode == 2 and b"149 characters long; please keep it under 100" in (
+        done.stderr)

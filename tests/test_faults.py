@@ -158,3 +158,31 @@ def test_secrets_stay_out_of_reprs_and_logs():
     assert settings.login() == ("council", "pw-secret-3")
     assert settings.llm_config("openai").api_key == "sk-test-secret-1"  # set, only hidden
     assert settings.store_config().token == "tok-secret-2"
+
+
+class Recording(Garbage):
+    """An OpenAI-compatible endpoint that keeps the size of each request it gets."""
+
+    sizes: list[int] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.sizes.append(int(self.headers.get("Content-Length", 0)))
+        super().do_POST()
+
+
+def test_a_model_never_sees_more_than_the_bounds(assistant: Assistant):
+    handler = type("Handler", (Recording,), {"sizes": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    remote = assistant.with_backend("openai", LLMConfig("openai", base_url=url, timeout=10))
+    pasted = ("How often must the creative cities report to UNESCO? " * 1200)[:60_000]
+    history = [(pasted, "The question is 60000 characters long.")] * 3 + [
+        ("What must the creative cities report to the Swedish National Commission?", "…")]
+    try:
+        answer = remote.ask("And in which language?", history=history)
+    finally:
+        server.shutdown()
+    assert handler.sizes, "the model was asked (to rewrite the follow-up, then to answer)"
+    assert max(handler.sizes) < 20_000, handler.sizes
+    assert answer.citations or answer.abstained

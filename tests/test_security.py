@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -277,3 +278,38 @@ def test_uploads_are_refused(app: App, session: httpx.Client):
     after = set(app.upload_dir.rglob("*"))
     assert reply.status_code in (400, 403, 404, 405, 413), (reply.status_code, reply.text)
     assert not [p for p in after - before if p.is_file()]
+
+
+# 8. bounds: a 60,000-character history
+
+
+def _message(role: str, text: str) -> dict[str, Any]:
+    return {"role": role, "content": [{"type": "text", "text": text}]}
+
+
+def _timed_ask(client: Client, question: str, history: list[dict[str, Any]]
+               ) -> tuple[float, list[dict[str, Any]]]:
+    started = time.perf_counter()
+    chat, _, _ = client.predict(question, history, "auto", "extractive", api_name="/ask")
+    return time.perf_counter() - started, chat
+
+
+def test_a_60000_character_history_is_answered_in_normal_time(app: App, answered):
+    client = Client(app.url, auth=(USER, PASSWORD), verbose=False)
+    normal, _ = _timed_ask(client, QUESTION, [])
+    pasted = ("Hur ofta ska de kreativa städerna rapportera till Unesco och hur? " * 1000)[:60_000]
+    history = [_message("user", QUESTION), _message("assistant", ANSWER_TEXT + " [1]"),
+               _message("user", pasted),  # refused for its length, and still in the chat
+               _message("assistant", "The question is 60000 characters long; please keep it "
+                                     "under 2000.")] * 3
+    with ThreadPoolExecutor(3) as pool:  # two such follow-ups and a normal question at once
+        forged = [pool.submit(_timed_ask, Client(app.url, auth=(USER, PASSWORD), verbose=False),
+                              "och på vilket språk?", history) for _ in range(2)]
+        plain_ask = pool.submit(_timed_ask, client, QUESTION, [])
+        results = [f.result(timeout=120) for f in (*forged, plain_ask)]
+    bound = 3 * normal + 5
+    for seconds, chat in results:
+        reply = _text(chat[-1])
+        assert seconds < bound, f"{seconds:.1f} s (a question alone: {normal:.1f} s)"
+        assert reply and "Something went wrong" not in reply and "characters long" not in reply
+    assert "engelska" in _text(results[0][1][-1]), "the follow-up leans on the short question"
