@@ -178,7 +178,7 @@ def draft_update(assistant: Assistant, email: str, lang: str,
         for answer in reply.answers:
             audit.record(answer, "app-draft")
     markdown, word = export_files(reply, DRAFT_STEM)
-    shown = inert(to_markdown(reply)).replace("\n", "  \n")
+    shown = to_markdown(reply).replace("\n", "  \n")  # inert already: no HTML, no links
     return shown, gr.update(value=markdown, visible=True), gr.update(value=word, visible=True)
 
 

@@ -16,17 +16,22 @@ ORIGINAL = {"sv": "Original (svenska)", "en": "Swedish original"}
 DROPPED = {"sv": "{n} meningar som källorna inte stöder togs bort",
            "en": "{n} sentences the sources do not support were removed"}
 LINK_SYNTAX = re.compile(r"([\[\]\\])")  # brackets make links and images; backslash escapes
+# What a Markdown renderer turns into a link by itself: "https://…", "www.…", "name@host".
+AUTOLINK = re.compile(r"(?<=\w)(:)(?=//)|(?<=\bwww)(\.)|(@)", re.IGNORECASE)
+ESCAPED = re.compile(r"\\([\[\]\\:.@])")
 
 
 def inert(text: str) -> str:
-    """Text shown as written in Markdown: HTML escaped, and no link or image syntax, so
-    a question or a passage can never run a script or make the browser fetch a URL."""
-    return LINK_SYNTAX.sub(r"\\\1", html.escape(text, quote=False))
+    """Text shown as written in Markdown: HTML escaped, and no link or image syntax and no
+    bare URL or address that would become a link, so a question or a passage can never run
+    a script, make the browser fetch a URL or offer one to click."""
+    escaped = LINK_SYNTAX.sub(r"\\\1", html.escape(text, quote=False))
+    return AUTOLINK.sub(lambda m: "\\" + m.group(0), escaped)
 
 
 def plain(shown: str) -> str:
     """The text that `inert` was given."""
-    return html.unescape(re.sub(r"\\([\[\]\\])", r"\1", shown))
+    return html.unescape(ESCAPED.sub(r"\1", shown))
 
 
 STRUCK = {"sv": "Struket – källorna stöder inte detta:",

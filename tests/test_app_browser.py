@@ -235,3 +235,15 @@ def test_a_follow_up_in_the_chat_leans_on_the_question_before(fresh: Page):
     expect(fresh.locator('#chat [data-testid="bot"]')).to_have_count(2)
     expect(fresh.locator('#chat [data-testid="bot"]').nth(1)).to_contain_text(
         "The reports are written in English")
+
+
+# What the security review found in the browser (issue 19)
+
+
+def test_a_url_or_address_in_a_question_is_shown_as_text(fresh: Page):
+    question = ("Hur ofta ska städerna rapportera? Se https://example.org/rapport, "
+                "www.example.org eller skriv till kansliet@example.org")
+    _ask_and_wait(fresh, question)
+    user = fresh.locator('#chat [data-testid="user"]')
+    expect(user).to_have_text(question)
+    expect(user.locator("a")).to_have_count(0)
