@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.audit import AuditLog, open_audit
-from assistant.bounds import Bounds
+from assistant.bounds import Bounds, printable
 from assistant.draft import draft_reply
 from assistant.errors import AssistantError
 from assistant.export import from_answer, to_markdown, write_exports
@@ -24,6 +24,7 @@ from assistant.format import (
     inert,
     membership_markdown,
     plain,
+    readable,
     sources_markdown,
 )
 from assistant.generate import Turn
@@ -63,6 +64,9 @@ FEEDBACK = {
     "saved": "Tack! Återkopplingen är sparad. / Thank you, your feedback is saved.",
     "failed": "Återkopplingen kunde inte sparas (se serverns logg). / The feedback could not "
               "be saved (see the server log).",
+    "unrecorded": "Återkopplingen kan inte sparas: svaret kunde inte skrivas till "
+                  "granskningsloggen (se serverns logg). / The feedback cannot be saved: the "
+                  "answer could not be written to the audit log (see the server log).",
 }
 ALL_ACTORS = "Alla / All"
 REGISTER_HEADERS = ["Aktör / Actor", "Nivå / Level", "När / When", "Till / To",
@@ -72,6 +76,7 @@ ANSWER_STEM = "svar-answer"
 CACHE_SWEEP_S = 3600  # Gradio deletes served exports older than this, this often
 _EXPORTS = tempfile.TemporaryDirectory(prefix="kreativa-exports-")  # removed at exit
 DRAFT_STEM = "svarsutkast-draft-reply"
+TITLE = "Unescos kreativa städer i Sverige — assistent"
 DEFAULT_BOUNDS = Bounds()
 
 
@@ -115,7 +120,8 @@ def respond(assistant: Assistant, question: str, history: list[Message], lang: s
             audit: AuditLog | None = None) -> Iterator[Update]:
     """Answer one chat turn, showing the draft while a language model writes it, then the
     checked answer: (new history, sources panel, question box, shown answer)."""
-    shown = [*history, {"role": "user", "content": inert(question)}]
+    typed = readable(question)  # what the page can show of it (no unpaired surrogates)
+    shown = [*history, {"role": "user", "content": inert(typed)}]
     draft = ""
     try:
         for event in assistant.stream(question, lang, history=turns(history, assistant.bounds)):
@@ -128,21 +134,26 @@ def respond(assistant: Assistant, question: str, history: list[Message], lang: s
                 reply = {"role": "assistant", "content": chat_markdown(event)}
                 yield [*shown, reply], sources_markdown(event), "", Shown(event, audit_id)
     except AssistantError as err:
-        yield [*shown, {"role": "assistant", "content": str(err)}], "", question, None
-    except Exception:  # the page never shows a stack trace; the log keeps it
-        log.exception("answering %r failed", question)
-        yield [*shown, {"role": "assistant", "content": FAILED}], "", question, None
+        yield [*shown, {"role": "assistant", "content": str(err)}], "", typed, None
+    except Exception as err:  # the page never shows a stack trace; the log keeps it
+        log.exception("answering a question (%d characters) failed: %s", len(question),
+                      type(err).__name__)  # never the question itself: it is the user's
+        yield [*shown, {"role": "assistant", "content": FAILED}], "", typed, None
 
 
 def give_feedback(audit: AuditLog | None, shown: Shown | None, helpful: bool,
                   comment: str, bounds: Bounds = DEFAULT_BOUNDS) -> tuple[str, str]:
-    """Record feedback on the last answer, its comment cut to the bound: (the line to show
-    under the buttons, the comment box, emptied once the comment is kept)."""
+    """Record feedback on the last answer, its comment cleaned like a question and cut to
+    the bound: (the line to show under the buttons, the comment box, emptied once the
+    comment is kept)."""
     if shown is None:
         return FEEDBACK["none"], comment
-    if audit is None or not shown.audit_id:
+    if audit is None:
         return FEEDBACK["off"], comment
-    saved = audit.feedback(shown.audit_id, helpful, comment[:bounds.comment_chars])
+    if not shown.audit_id:  # the answer itself could not be written to the log
+        return FEEDBACK["unrecorded"], comment
+    kept = printable(comment)[:bounds.comment_chars]
+    saved = audit.feedback(shown.audit_id, helpful, kept)
     return FEEDBACK["saved" if saved else "failed"], "" if saved else comment
 
 
@@ -249,6 +260,10 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
 
     def handler(q: str, h: list[Message], lang_value: str, backend_value: str
                 ) -> Iterator[Update]:
+        if backend_value not in assistants:
+            unknown = f"Unknown backend {backend_value!r}; use one of: {', '.join(assistants)}."
+            yield [*h, {"role": "assistant", "content": inert(unknown)}], "", readable(q), None
+            return
         yield from respond(assistants[backend_value], q, h, lang_value, audit)
 
     hidden = (gr.update(visible=False), gr.update(visible=False))
@@ -283,7 +298,8 @@ def _obligations_tab(register: list[Obligation]) -> None:
     with gr.Row():
         city = gr.Dropdown(sorted(DESIGNATED), value="Östersund", label="Stad / City",
                            elem_id="city")
-        year = gr.Number(date.today().year, precision=0, label="År / Year", elem_id="year")
+        year = gr.Number(date.today().year, precision=0, label="År / Year", elem_id="year",
+                         minimum=2000, maximum=2100)
         show = gr.Button("Visa / Show", elem_id="calendar-show")
     calendar = gr.Markdown(calendar_update(register, "Östersund", date.today().year),
                            elem_id="calendar")
@@ -329,8 +345,8 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive",
     assistant = assistants[default]
     if register is None:
         register = read_register(assistant.retriever.index.folder)
-    with gr.Blocks(title="Unescos kreativa städer i Sverige — assistent",
-                   delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S)) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S),
+                   analytics_enabled=False) as demo:
         gr.Markdown("## Riktlinjer för Unescos kreativa städer i Sverige · "
                     "Guidelines for UNESCO Creative Cities in Sweden\nAsk in Swedish or "
                     "English; every answer cites the passage it comes from: the guideline "

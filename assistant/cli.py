@@ -273,10 +273,8 @@ def run_membership(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _email(arg: str) -> str:
-    if arg == "-":
-        return sys.stdin.read()
     try:
-        return Path(arg).read_text(encoding="utf-8")
+        return sys.stdin.read() if arg == "-" else Path(arg).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise AssistantError(f"Cannot read the email {arg} ({err}); save it as a UTF-8 text "
                              "file, or pipe it in with '-'.") from err

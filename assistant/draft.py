@@ -4,6 +4,7 @@ sources by the assistant, in one formal reply with numbered citations and a sour
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -153,6 +154,9 @@ def draft_reply(assistant: Assistant, email: str, lang: str = "auto") -> Reply:
     if len(email) > bounds.email_chars:
         raise AssistantError(f"The email is {len(email)} characters long; paste at most "
                              f"{bounds.email_chars} (the part with the questions).")
+    if any(unicodedata.category(ch) == "Cs" for ch in email):
+        raise AssistantError("The email is not valid UTF-8 text; paste or save it as UTF-8 "
+                             "text and try again.")
     asked = questions_in(email, bounds.question_chars)
     opening = " ".join(asked)[:bounds.question_chars]
     language, _ = resolve_language(clean_question(opening, bounds.question_chars), lang)

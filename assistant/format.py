@@ -19,6 +19,7 @@ LINK_SYNTAX = re.compile(r"([\[\]\\])")  # brackets make links and images; backs
 # What a Markdown renderer turns into a link by itself: "https://…", "www.…", "name@host".
 AUTOLINK = re.compile(r"(?<=\w)(:)(?=//)|(?<=\bwww)(\.)|(@)", re.IGNORECASE)
 ESCAPED = re.compile(r"\\([\[\]\\:.@])")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def inert(text: str) -> str:
@@ -32,6 +33,12 @@ def inert(text: str) -> str:
 def plain(shown: str) -> str:
     """The text that `inert` was given."""
     return html.unescape(ESCAPED.sub(r"\1", shown))
+
+
+def readable(text: str) -> str:
+    """Text that can be sent to the page: an unpaired surrogate (not a character, so it
+    cannot be encoded) becomes U+FFFD."""
+    return SURROGATE.sub("\ufffd", text)
 
 
 STRUCK = {"sv": "Struket – källorna stöder inte detta:",

@@ -30,3 +30,12 @@ def test_a_new_question_hides_the_last_answer_s_downloads_at_once(assistant: Ass
         at_once = _at_once(config, elem_id, event)
         assert {"answer-md", "answer-docx"} in at_once, at_once
         assert any("chat" in outputs for outputs in at_once), "the question is answered"
+
+
+def test_a_backend_the_page_does_not_offer_is_refused_with_a_message(assistant: Assistant):
+    demo = app.build_app({"extractive": assistant}, register=[])
+    ask = next(d for d in demo.fns.values() if d.api_name == "ask")
+    chat, _, box, shown = list(ask.fn("Hur ofta ska städerna rapportera?", [], "auto",
+                                      "llamacpp"))[-1]
+    assert "Unknown backend 'llamacpp'" in chat[-1]["content"] and shown is None
+    assert box == "Hur ofta ska städerna rapportera?"

@@ -313,3 +313,32 @@ def test_a_60000_character_history_is_answered_in_normal_time(app: App, answered
         assert seconds < bound, f"{seconds:.1f} s (a question alone: {normal:.1f} s)"
         assert reply and "Something went wrong" not in reply and "characters long" not in reply
     assert "engelska" in _text(results[0][1][-1]), "the follow-up leans on the short question"
+
+
+# 9. text that is not text
+
+
+def _call(session: httpx.Client, api: str, arguments: str) -> list[Any]:
+    """One call of a page's API with its arguments as written (JSON text: a lone surrogate
+    is the escape `\\ud800`, which JSON allows and Python decodes to an unpaired surrogate)."""
+    started = session.post(f"/gradio_api/call/{api}", content=f'{{"data": {arguments}}}',
+                           headers={"Content-Type": "application/json"})
+    assert started.status_code == 200, started.text
+    events = session.get(f"/gradio_api/call/{api}/{started.json()['event_id']}").text
+    kind, data = events.strip().splitlines()[-2:]
+    assert kind == "event: complete", events[-500:]
+    return json.loads(data.removeprefix("data: "))
+
+
+def test_a_lone_surrogate_gets_the_app_s_message_not_a_traceback(app: App,
+                                                                 session: httpx.Client):
+    logged = len(app.output.read_bytes())
+    chat, sources, box, *_ = _call(session, "ask",
+                                   f'["\\ud800 {QUESTION}", [], "auto", "extractive"]')
+    assert "not valid UTF-8" in _text(chat[-1]) and sources == ""
+    assert box == "\ufffd " + QUESTION  # kept in the box, as far as it is text
+    email = '"Hej!\\n\\nHur ofta ska vi rapportera till Unesco?\\ud800"'
+    draft, *_ = _call(session, "draft", f'[{email}, "auto"]')
+    assert "not valid UTF-8" in draft
+    time.sleep(0.5)
+    assert "Traceback" not in app.output.read_bytes()[logged:].decode(errors="replace")
