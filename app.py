@@ -51,7 +51,9 @@ EXAMPLES = {
         "How is the network funded?",
     ],
 }
-DRAFTING = "Writing, then checking every sentence against the sources…"
+CHECKING = ("Skriver och kontrollerar varje mening mot källorna; bara kontrollerade meningar "
+            "visas… / Writing and checking every sentence against the sources; only checked "
+            "sentences are shown…")
 FAILED = ("Something went wrong while answering; please try again. If it keeps happening, "
           "run `assistant ask` in a terminal to see the error.")
 Message = dict[str, Any]
@@ -118,16 +120,17 @@ def turns(history: list[Message], bounds: Bounds = DEFAULT_BOUNDS) -> list[Turn]
 
 def respond(assistant: Assistant, question: str, history: list[Message], lang: str,
             audit: AuditLog | None = None) -> Iterator[Update]:
-    """Answer one chat turn, showing the draft while a language model writes it, then the
-    checked answer: (new history, sources panel, question box, shown answer)."""
+    """Answer one chat turn, showing each sentence a language model writes once it has
+    passed the check, then the checked answer: (new history, sources panel, question box,
+    shown answer)."""
     typed = readable(question)  # what the page can show of it (no unpaired surrogates)
     shown = [*history, {"role": "user", "content": inert(typed)}]
-    draft = ""
+    checked = ""
     try:
         for event in assistant.stream(question, lang, history=turns(history, assistant.bounds)):
             if isinstance(event, str):
-                draft += event
-                content = f"_{DRAFTING}_\n\n{inert(draft)}"
+                checked += event
+                content = f"_{CHECKING}_\n\n{inert(checked)}"
                 yield [*shown, {"role": "assistant", "content": content}], "", "", None
             else:
                 audit_id = audit.record(event, "app") if audit is not None else ""

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
 
 EXIT_BAD_INPUT = 2
-DRAFT_HEADER = "Draft (being checked against the sources):"
+CHECKING_HEADER = "Checked so far (each sentence shown once the sources support it):"
 VERIFIED_HEADER = "Checked answer:"
 
 
@@ -188,11 +188,12 @@ def _export(reply: Reply, out: Path) -> None:
 
 
 def _streamed(assistant: Assistant, question: str, lang: str) -> Answer:
-    """Print the draft as the model writes it, then return the verified answer."""
+    """Print each sentence of the model's answer once it has passed the check, then return
+    the verified answer (nothing unchecked is printed)."""
     drafting = False
     for event in assistant.stream(question, lang):
         if isinstance(event, str):
-            print(event if drafting else f"{DRAFT_HEADER}\n{event}", end="", flush=True)
+            print(event if drafting else f"{CHECKING_HEADER}\n{event}", end="", flush=True)
             drafting = True
         else:
             if drafting:

@@ -41,10 +41,6 @@ def readable(text: str) -> str:
     return SURROGATE.sub("\ufffd", text)
 
 
-STRUCK = {"sv": "Struket – källorna stöder inte detta:",
-          "en": "Struck out – the sources do not support this:"}
-
-
 def to_json(answer: Answer) -> dict[str, Any]:
     """The `assistant ask --json` object."""
     out: dict[str, Any] = {
@@ -96,13 +92,13 @@ def to_text(answer: Answer) -> str:
 
 
 def chat_markdown(answer: Answer) -> str:
-    """The chat message: notice (if any), the answer with its markers, and the generated
-    sentences the sources did not support, struck through."""
+    """The chat message: notice (if any), the answer with its markers, and how many
+    generated sentences were removed because the sources do not support them (never the
+    sentences themselves: only checked text is shown)."""
     parts = [f"_{inert(answer.notice)}_"] if answer.notice else []
     parts.append(inert(answer.text))
     if answer.dropped:
-        struck = "\n".join(f"- ~~{inert(s)}~~" for s in answer.dropped)
-        parts.append(f"_{STRUCK[answer.language]}_\n{struck}")
+        parts.append(f"_({DROPPED[answer.language].format(n=len(answer.dropped))})_")
     return "\n\n".join(parts)
 
 

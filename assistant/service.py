@@ -27,7 +27,7 @@ from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.store import StoreConfig
 from assistant.support import SupportChecker, Thresholds, thresholds_for
 from assistant.types import SUPPLEMENT, Answer, Hit, Language
-from assistant.verify import Checked, verify_answer
+from assistant.verify import Checked, StreamGate
 
 log = logging.getLogger("assistant")
 UNSUPPORTED_LANGUAGE = (
@@ -85,7 +85,7 @@ REASONS = {
     "unsupported": {"sv": "källorna stöder ingen av dess meningar",
                     "en": "the sources support none of its sentences"},
 }
-Event = str | Answer  # a streamed draft token, then the final answer
+Event = str | Answer  # checked text as each sentence passes the gate, then the final answer
 
 
 @dataclass
@@ -117,7 +117,8 @@ class Assistant:
 
     def stream(self, question: str, lang: str = "auto", k: int | None = None,
                history: Sequence[Turn] = ()) -> Iterator[Event]:
-        """Draft tokens as a generative backend writes them, then the verified answer."""
+        """Checked text as a generative backend's sentences pass the gate (nothing
+        unchecked), then the verified answer."""
         started = time.perf_counter()
         text = clean_question(question, self.bounds.question_chars)
         language, notice = resolve_language(text, lang)
@@ -135,7 +136,7 @@ class Assistant:
 
     def respond(self, question: str, language: Language, hits: list[Hit],
                 notice: str = "") -> Generator[str, None, Answer]:
-        """Yield draft tokens (generative backends) and return the checked answer."""
+        """Yield checked text (generative backends) and return the checked answer."""
         started = time.perf_counter()
         extracted = self._extractive(question, language, hits, notice)
         if self.model is None or extracted.abstained:
@@ -165,16 +166,17 @@ class Assistant:
         records = self.retriever.index.manifest.documents
         later = of_kind(records, SUPPLEMENT)
         passages = numbered([h for h in hits if h.chunk.doc_id not in later])
-        draft = ""
+        draft, gate = "", StreamGate(language, passages, self.checker)
         try:
             for token in answer_chain(self.model).stream(
                     answer_inputs(question, language, passages)):
                 draft += token
-                yield token
+                if added := gate.feed(draft):
+                    yield added  # only sentences that passed the gate reach the user
         except Exception as err:  # a model or server failure falls back, never surfaces
             log.warning("the %s backend failed: %r", self.backend, err)
             return _fallback(extracted, _why(err, language), draft)
-        checked = verify_answer(draft, language, passages, self.checker)
+        checked = gate.result(draft)
         if not checked.citations:
             why = REASONS["unsupported" if draft.strip() else "empty"][language]
             return _fallback(extracted, why, draft, checked)
