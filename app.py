@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +18,7 @@ import gradio as gr
 from assistant.audit import AuditLog, open_audit
 from assistant.bounds import Bounds, printable
 from assistant.draft import draft_reply
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, IndexUnavailable
 from assistant.export import from_answer, to_markdown, write_exports
 from assistant.format import (
     calendar_text,
@@ -31,6 +33,7 @@ from assistant.generate import Turn
 from assistant.llm import configured_backends
 from assistant.membership import membership_path
 from assistant.obligations import DESIGNATED, by_actor, due, read_register, to_csv
+from assistant.serve import private_files, serve, unavailable_page
 from assistant.service import Assistant, load_assistant
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Language, Obligation, Reply
@@ -162,8 +165,14 @@ def give_feedback(audit: AuditLog | None, shown: Shown | None, helpful: bool,
 
 def export_folder() -> Path:
     """A fresh folder for one export, inside the app's own temporary folder (removed when
-    the app stops; Gradio's copies are removed by its cache sweep)."""
-    return Path(tempfile.mkdtemp(dir=_EXPORTS.name))
+    the app stops; exports older than CACHE_SWEEP_S are removed here, and Gradio's copies
+    by its cache sweep)."""
+    root = Path(_EXPORTS.name)
+    stale = time.time() - CACHE_SWEEP_S
+    for old in root.iterdir():
+        if old.stat().st_mtime < stale:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=root))
 
 
 def export_files(reply: Reply, stem: str) -> tuple[str, str]:
@@ -380,24 +389,34 @@ def load_backends(settings: Settings) -> dict[str, Assistant]:
     return assistants
 
 
+def page(settings: Settings) -> gr.Blocks:
+    """The app's page, or the page that says why the index cannot be used (an error about
+    anything else stops the app: it is the operator's to fix before starting)."""
+    try:
+        assistants = load_backends(settings)
+    except IndexUnavailable as err:
+        print(f"assistant: {err}", file=sys.stderr, flush=True)
+        return unavailable_page(str(err), TITLE)
+    return build_app(assistants, settings.backend, open_audit(settings.audit_path))
+
+
 def main() -> int:
     """Start the app on the configured host and port."""
     logging.basicConfig(level=logging.INFO)
     try:
         settings = load_settings()
         login = settings.login()
-        assistants = load_backends(settings)
+        with private_files(settings.temp_dir):
+            demo = page(settings)
+            if login is None and settings.host not in LOOPBACK:
+                log.warning("the app listens on %s without a login; set ASSISTANT_USERNAME and "
+                            "ASSISTANT_PASSWORD for a shared deployment", settings.host)
+            demo.queue(default_concurrency_limit=settings.concurrency,
+                       max_size=settings.queue_size)
+            serve(demo, settings, login, LOGIN_MESSAGE)
     except AssistantError as err:
         print(f"assistant: {err}", file=sys.stderr)
         return 2
-    if login is None and settings.host not in LOOPBACK:
-        log.warning("the app listens on %s without a login; set ASSISTANT_USERNAME and "
-                    "ASSISTANT_PASSWORD for a shared deployment", settings.host)
-    demo = build_app(assistants, settings.backend, open_audit(settings.audit_path))
-    demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
-    demo.launch(server_name=settings.host, server_port=settings.port, show_error=False,
-                auth=login, auth_message=LOGIN_MESSAGE,
-                max_file_size=0)  # the app takes no files: Gradio's upload route refuses all
     return 0
 
 

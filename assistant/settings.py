@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     audit: bool = Field(True, description="Keep an audit log of questions and answers.")
     audit_log: Path | None = Field(
         None, description="The audit log (JSON Lines); unset = <data_dir>/audit.jsonl.")
+    temp_dir: Path | None = Field(
+        None, validation_alias=AliasChoices("ASSISTANT_TEMP_DIR", "GRADIO_TEMP_DIR"),
+        description="Where the app makes its private folder for the files it serves "
+                    "(GRADIO_TEMP_DIR also read); unset = the system's temporary folder.")
     max_question_chars: int = Field(2000, ge=100, le=20_000,
                                     description="Longest question; a longer one is refused.")
     max_history_turns: int = Field(3, ge=0, le=20, description="Earlier chat turns a "
@@ -64,6 +68,8 @@ class Settings(BaseSettings):
                                  description="Longest email for a draft reply.")
     max_comment_chars: int = Field(2000, ge=0, le=20_000,
                                    description="Longest feedback comment; longer ones are cut.")
+    max_request_bytes: int = Field(1_000_000, ge=65_536, le=100_000_000,
+                                   description="Largest request the app accepts.")
 
     def llm_config(self, backend: str | None = None) -> LLMConfig:
         """The plain values a generative backend needs."""

@@ -1,7 +1,7 @@
 """A damaged or read-only index, on real files: a copy of the session's index (Chroma, BM25,
 chunk store, manifest) damaged one part at a time. Each damage gives one line that names
-`assistant ingest --rebuild` (exit 2 from the CLI), and asking never writes to the index, so
-a read-only copy answers."""
+`assistant ingest --rebuild` (exit 2 from the CLI; a page that says so from the app), and
+asking never writes to the index, so a read-only copy answers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.errors import IndexUnavailable
@@ -23,6 +24,7 @@ from assistant.index import open_index
 from assistant.manifest import current_build
 from assistant.service import load_assistant
 from assistant.store import SNAPSHOT_PREFIX
+from tests.conftest import running_app
 
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
 FIX = "run `assistant ingest --rebuild`"
@@ -105,6 +107,16 @@ def test_the_cli_exits_2_with_one_line(damage: str, tmp_path: Path, cli_env: dic
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("assistant: ") and FIX in lines[0], lines
+
+
+def test_the_app_starts_and_its_page_says_what_to_do(tmp_path: Path, data_dir: Path):
+    _damaged(data_dir / "index", tmp_path, "sqlite garbage")
+    with running_app(tmp_path, ASSISTANT_DATA_DIR=str(tmp_path), ASSISTANT_AUDIT="false") as app:
+        page = httpx.get(app.url, timeout=30).text
+        assert "The assistant is unavailable" in page and "damaged" in page
+        assert "assistant ingest --rebuild" in page
+        assert app.proc.poll() is None, "the app keeps running"
+    assert app.output.read_text().count("assistant ingest --rebuild") == 1  # one line logged
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[str, int]]:

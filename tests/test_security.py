@@ -3,10 +3,13 @@ file reads through Gradio's routes, no secrets in its output, the audit log's co
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import http.client
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -43,7 +46,7 @@ class App:
     proc: subprocess.Popen
     output: Path
     audit_log: Path
-    upload_dir: Path
+    upload_dir: Path  # GRADIO_TEMP_DIR: each run makes its private folder inside
 
 
 @pytest.fixture(scope="module")
@@ -270,17 +273,81 @@ def test_only_one_of_username_and_password_exits_2(half_logins: list[subprocess.
 # 7. uploads (the app takes no files)
 
 
-def test_uploads_are_refused(app: App, session: httpx.Client):
-    """The app takes no files; Gradio's upload route must not store what a user sends."""
+@pytest.mark.parametrize("content", [b"uploaded by a user " * 100, b""])
+def test_uploads_are_refused(app: App, session: httpx.Client, content: bytes):
+    """The app takes no files; Gradio's upload route must not store what a user sends, not
+    even an empty file."""
     before = set(app.upload_dir.rglob("*"))
-    reply = session.post("/gradio_api/upload",
-                         files={"files": ("note.txt", b"uploaded by a user " * 100)})
+    reply = session.post("/gradio_api/upload", files={"files": ("note.txt", content)})
     after = set(app.upload_dir.rglob("*"))
     assert reply.status_code in (400, 403, 404, 405, 413), (reply.status_code, reply.text)
     assert not [p for p in after - before if p.is_file()]
 
 
-# 8. bounds: a 60,000-character history
+# 8. security headers on every response
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parts = (d.split() for d in policy.split(";") if d.strip())
+    return {name: sources for name, *sources in parts}
+
+
+def _inline_script_hashes(page: str) -> set[str]:
+    found = re.findall(r"<script\b([^>]*)>(.*?)</script\s*>", page, re.DOTALL)
+    return {"'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+            for attrs, body in found if "src=" not in attrs}
+
+
+def test_every_response_carries_the_security_headers(app: App, session: httpx.Client):
+    page = session.get("/")
+    asset = re.search(r'src="\./(assets/index-[^"]+\.js)"', page.text)
+    assert asset, "the page loads Gradio's script"
+    replies = {"page": page, "asset": session.get(asset.group(1)),
+               "config": session.get("/config"), "api info": session.get("/gradio_api/info"),
+               "theme": session.get("/theme.css"),
+               "file refused": session.get("/gradio_api/file=/etc/passwd"),
+               "upload refused": session.post("/gradio_api/upload",
+                                              files={"files": ("a.txt", b"a")}),
+               "not logged in": httpx.get(app.url + "gradio_api/info"),
+               "login page": httpx.get(app.url),
+               "wrong login": httpx.post(app.url + "login",
+                                         data={"username": "someone", "password": "x"})}
+    for name, reply in replies.items():
+        headers = reply.headers
+        assert headers.get("x-frame-options") == "DENY", name
+        assert headers.get("x-content-type-options") == "nosniff", name
+        assert headers.get("referrer-policy") == "no-referrer", name
+        policy = _directives(headers.get("content-security-policy", ""))
+        assert policy.get("frame-ancestors") == ["'none'"], name
+        assert policy.get("default-src") == ["'self'"], name
+        scripts = policy["script-src"]
+        assert scripts[0] == "'self'" and all(s.startswith("'sha256-") for s in scripts[1:])
+        for sources in policy.values():  # nothing from elsewhere, nothing evaluated
+            assert not [s for s in sources if "." in s and not s.startswith("'sha256-")], name
+            assert "'unsafe-eval'" not in sources and "*" not in sources, name
+    inline = _inline_script_hashes(page.text)
+    assert inline and inline <= set(_directives(page.headers["content-security-policy"])
+                                     ["script-src"]), "each inline script of the page, by hash"
+
+
+# 9. no state crosses sessions: deep links are off
+
+
+def test_deep_links_are_off(app: App, session: httpx.Client, answered):
+    client = Client(app.url, auth=(USER, PASSWORD), verbose=False)
+    client.predict(QUESTION, [], "auto", "extractive", api_name="/ask")
+    link = session.get("/gradio_api/deep_link", params={"session_hash": client.session_hash})
+    assert link.status_code == 404 and QUESTION not in link.text
+    assert not list(app.upload_dir.rglob("state.json")), "no session's state on disk"
+    run = next(app.upload_dir.glob("kreativa-app-*"))  # a state an older version left there
+    planted = run / "gradio" / "deep_links" / "0123abcd" / "state.json"
+    planted.parent.mkdir(parents=True)
+    planted.write_text(json.dumps([{"id": 3, "props": {"value": "PLANTED-CHAT"}}]))
+    page = session.get("/", params={"deep_link": "0123abcd"})
+    assert page.status_code == 200 and "PLANTED-CHAT" not in page.text
+
+
+# 10. bounds: a huge history, a huge request, text that is not text
 
 
 def _message(role: str, text: str) -> dict[str, Any]:
@@ -315,7 +382,10 @@ def test_a_60000_character_history_is_answered_in_normal_time(app: App, answered
     assert "engelska" in _text(results[0][1][-1]), "the follow-up leans on the short question"
 
 
-# 9. text that is not text
+def test_a_request_over_the_bound_is_refused_before_it_is_read(session: httpx.Client):
+    huge = {"data": ["x" * 1_100_000, [], "auto", "extractive"]}
+    reply = session.post("/gradio_api/call/ask", json=huge)
+    assert reply.status_code == 413 and "ASSISTANT_MAX_REQUEST_BYTES" in reply.text
 
 
 def _call(session: httpx.Client, api: str, arguments: str) -> list[Any]:
