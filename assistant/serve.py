@@ -1,6 +1,6 @@
 """Serving the Gradio page: the files it serves in a folder private to this run, and the
-page mounted in an app whose middleware adds the security headers and refuses uploads, deep
-links and oversized requests (assistant.web_security)."""
+page mounted in an app whose middleware adds the security headers, throttles logins and
+refuses uploads, deep links and oversized requests (assistant.web_security)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import gradio as gr
 
 from assistant.format import inert
 from assistant.settings import Settings
-from assistant.web_security import RequestGuard, SecurityHeaders
+from assistant.web_security import LoginThrottle, RequestGuard, SecurityHeaders, ThrottledLogin
 
 RUN_PREFIX = "kreativa-app-"
 UNAVAILABLE = ("## Assistenten är inte tillgänglig / The assistant is unavailable\n\n{why}\n\n"
@@ -58,9 +58,11 @@ def serve(demo: gr.Blocks, settings: Settings, login: tuple[str, str] | None,
     from fastapi import FastAPI
     from starlette.middleware import Middleware
 
+    throttle = LoginThrottle(settings.login_attempts, settings.login_lockout)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, middleware=[
         Middleware(SecurityHeaders),  # outermost: also on the guard's own answers
-        Middleware(RequestGuard, max_bytes=settings.max_request_bytes)])
+        Middleware(RequestGuard, max_bytes=settings.max_request_bytes),
+        Middleware(ThrottledLogin, throttle=throttle)])
     gr.mount_gradio_app(app, demo, path="", server_name=settings.host,
                         server_port=settings.port, run_history=False, auth=login,
                         auth_message=message, show_error=False,

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
                                    description="Longest feedback comment; longer ones are cut.")
     max_request_bytes: int = Field(1_000_000, ge=65_536, le=100_000_000,
                                    description="Largest request the app accepts.")
+    login_attempts: int = Field(5, ge=1, le=1000, description="Failed logins from one address "
+                                "or for one user name before a lockout.")
+    login_lockout: float = Field(60.0, gt=0, le=86_400, description="Seconds of the first "
+                                 "lockout; each failure after it doubles the next one.")
 
     def llm_config(self, backend: str | None = None) -> LLMConfig:
         """The plain values a generative backend needs."""

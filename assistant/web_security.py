@@ -1,18 +1,24 @@
 """What the app adds around Gradio, as ASGI middleware on the app that Gradio is mounted in:
 security headers on every response (a Content-Security-Policy that allows only what the
-page needs, the page never framed), and a guard that refuses what the app never takes
-(uploads, deep links, oversized requests)."""
+page needs, the page never framed), throttled logins, and a guard that refuses what the app
+never takes (uploads, deep links, oversized requests)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.requests import Request
+
+log = logging.getLogger("assistant.web")
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -112,6 +118,62 @@ async def _release(held: list[Message], send: Send) -> None:
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+@dataclass
+class _Record:
+    failures: int = 0
+    locked_until: float = 0.0
+    seen: float = 0.0
+
+
+@dataclass
+class LoginThrottle:
+    """Failed logins counted per client address and per user name: after `attempts`
+    failures either one is locked out for `lockout` seconds, doubled with each further
+    failure; a successful login clears both. Kept in memory: restarting the app resets it."""
+
+    attempts: int = 5
+    lockout: float = 60.0
+    records: dict[str, _Record] = field(default_factory=dict)
+    max_records: int = 10_000
+    max_lockout: float = 86_400.0
+
+    def keys(self, address: str, username: str) -> tuple[str, str]:
+        """The two counters a login attempt counts against (a user name only as a hash)."""
+        name = hashlib.sha256(username.strip().encode("utf-8", "replace")).hexdigest()[:32]
+        return f"address:{address}", f"user:{name}"
+
+    def wait(self, keys: tuple[str, ...], now: float | None = None) -> float:
+        """Seconds until these counters may try again (0: now)."""
+        now = time.monotonic() if now is None else now
+        return max((self.records[k].locked_until - now for k in keys if k in self.records),
+                   default=0.0)
+
+    def failed(self, keys: tuple[str, ...], now: float | None = None) -> float:
+        """Count a failure; the lockout it starts, in seconds (0: none yet)."""
+        now = time.monotonic() if now is None else now
+        longest = 0.0
+        for key in keys:
+            record = self.records.setdefault(key, _Record())
+            record.failures, record.seen = record.failures + 1, now
+            over = record.failures - self.attempts
+            if over >= 0:
+                seconds = min(self.lockout * 2 ** min(over, 32), self.max_lockout)
+                record.locked_until, longest = now + seconds, max(longest, seconds)
+        self._forget_oldest()
+        return longest
+
+    def succeeded(self, keys: tuple[str, ...]) -> None:
+        """Clear the counters of a successful login."""
+        for key in keys:
+            self.records.pop(key, None)
+
+    def _forget_oldest(self) -> None:
+        if len(self.records) > self.max_records:
+            by_age = sorted(self.records, key=lambda k: self.records[k].seen)
+            for key in by_age[: len(by_age) // 2]:
+                del self.records[key]
+
+
 async def _body(receive: Receive, limit: int) -> bytes | None:
     """The whole request body, or None when it is longer than `limit` bytes."""
     chunks, size, more = [], 0, True
@@ -149,6 +211,51 @@ async def refuse(send: Send, status: int, detail: str, headers: dict[str, str] |
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         *extra]})
     await send({"type": "http.response.body", "body": body})
+
+
+def _is_login(scope: Scope) -> bool:
+    return scope["method"] == "POST" and scope.get("path", "").rstrip("/") == "/login"
+
+
+class ThrottledLogin:
+    """Refuses a login attempt while its address or user name is locked out, and counts the
+    outcome of the others (Gradio answers a wrong password with 400)."""
+
+    def __init__(self, app: ASGIApp, throttle: LoginThrottle) -> None:
+        self.app, self.throttle = app, throttle
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_login(scope):
+            await self.app(scope, receive, send)
+            return
+        body = await _body(receive, 65_536)
+        if body is None:
+            await refuse(send, 413, "The login form is too large.")
+            return
+        form = await Request(scope, _replay(body, receive)).form()
+        address = (scope.get("client") or ("unknown", 0))[0]
+        keys = self.throttle.keys(address, str(form.get("username") or ""))
+        wait = self.throttle.wait(keys)
+        if wait > 0:
+            await refuse(send, 429, f"Too many failed logins; try again in {wait:.0f} s.",
+                         {"retry-after": str(int(wait) + 1)})
+            return
+        status: list[int] = []
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, _replay(body, receive), sending)
+        if status and status[0] < 300:
+            self.throttle.succeeded(keys)
+        elif status and status[0] in (400, 401, 403):
+            locked = self.throttle.failed(keys)
+            if locked:
+                log.warning("logins from %s or for the user name tried are locked for %.0f s "
+                            "after repeated failures (restart the app to reset)", address,
+                            locked)
 
 
 class RequestGuard:

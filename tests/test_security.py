@@ -35,6 +35,8 @@ CHROMA_TOKEN = "chroma-tok-5e8d21aa0c"
 SECRETS = (PASSWORD, API_KEY, CHROMA_TOKEN)
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
 ANSWER_TEXT = "Vart fjärde år ska de kreativa städerna"
+LOGIN_ATTEMPTS = 5  # the default
+LOCKOUT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,15 @@ def half_logins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subpr
 @pytest.fixture(scope="module")
 def app(half_logins, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
         ) -> Iterator[App]:
-    """One app with a login, secrets in its settings and the default host (none set)."""
+    """One app with a login, secrets in its settings and the default host (none set); a
+    lockout of LOCKOUT_S seconds after LOGIN_ATTEMPTS failures, so a test can wait it out."""
     tmp = tmp_path_factory.mktemp("secure-app")
     audit = tmp / "audit" / "audit.jsonl"
     with running_app(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_USERNAME=USER,
                      ASSISTANT_PASSWORD=PASSWORD, ASSISTANT_OPENAI_API_KEY=API_KEY,
-                     ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN,
-                     ASSISTANT_AUDIT_LOG=str(audit)) as running:
+                     ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN, ASSISTANT_AUDIT_LOG=str(audit),
+                     ASSISTANT_LOGIN_ATTEMPTS=str(LOGIN_ATTEMPTS),
+                     ASSISTANT_LOGIN_LOCKOUT=str(LOCKOUT_S)) as running:
         yield App(running.url, running.port, running.proc, running.output, audit,
                   tmp / "gradio")
 
@@ -310,7 +314,7 @@ def test_every_response_carries_the_security_headers(app: App, session: httpx.Cl
                                               files={"files": ("a.txt", b"a")}),
                "not logged in": httpx.get(app.url + "gradio_api/info"),
                "login page": httpx.get(app.url),
-               "wrong login": httpx.post(app.url + "login",
+               "wrong login": httpx.post(app.url + "login", headers=_from("192.0.2.250"),
                                          data={"username": "someone", "password": "x"})}
     for name, reply in replies.items():
         headers = reply.headers
@@ -412,3 +416,44 @@ def test_a_lone_surrogate_gets_the_app_s_message_not_a_traceback(app: App,
     assert "not valid UTF-8" in draft
     time.sleep(0.5)
     assert "Traceback" not in app.output.read_bytes()[logged:].decode(errors="replace")
+
+
+# 11. logins are throttled (per client address and per user name)
+
+
+def _from(address: str) -> dict[str, str]:
+    """As if from another client: the app trusts X-Forwarded-For from loopback only (a
+    reverse proxy on the same machine), as uvicorn does."""
+    return {"X-Forwarded-For": address}
+
+
+def _login(app: App, user: str, password: str, address: str) -> httpx.Response:
+    return httpx.post(app.url + "login", data={"username": user, "password": password},
+                      headers=_from(address), timeout=30)
+
+
+def test_repeated_failures_from_one_address_lock_it_out_for_a_while(app: App):
+    address = "198.51.100.7"
+    started = time.monotonic()
+    codes = [_login(app, f"guess{n}", "wrong", address).status_code for n in range(30)]
+    assert codes[:LOGIN_ATTEMPTS] == [400] * LOGIN_ATTEMPTS
+    assert set(codes[LOGIN_ATTEMPTS:]) == {429}, "after the failures, nothing is tried"
+    locked = _login(app, USER, PASSWORD, address)  # even the right password, from there
+    assert locked.status_code == 429 and "Too many failed logins" in locked.json()["detail"]
+    assert 1 <= int(locked.headers["retry-after"]) <= LOCKOUT_S + 1
+    assert _login(app, USER, PASSWORD, "198.51.100.8").status_code == 200  # another address
+    time.sleep(max(0.0, started + LOCKOUT_S + 0.3 - time.monotonic()))
+    assert _login(app, USER, PASSWORD, address).status_code == 200  # the lockout is over
+
+
+def test_repeated_failures_for_one_user_name_lock_it_out_and_the_lockout_grows(app: App):
+    user, addresses = "kansliet-gissning", [f"203.0.113.{n}" for n in range(1, 12)]
+    for n in range(LOGIN_ATTEMPTS):  # each from another address
+        assert _login(app, user, f"guess{n}", addresses[n]).status_code == 400
+    first = _login(app, user, "guess", addresses[-1])
+    assert first.status_code == 429
+    time.sleep(int(first.headers["retry-after"]) + 0.3)
+    assert _login(app, user, "again", addresses[-2]).status_code == 400  # one more failure…
+    second = _login(app, user, "guess", addresses[-3])
+    assert second.status_code == 429  # …locks it out again, for twice as long
+    assert int(second.headers["retry-after"]) > LOCKOUT_S
