@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -14,8 +16,9 @@ from typing import Any
 import gradio as gr
 
 from assistant.audit import AuditLog, open_audit
+from assistant.bounds import Bounds, printable
 from assistant.draft import draft_reply
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, IndexUnavailable
 from assistant.export import from_answer, to_markdown, write_exports
 from assistant.format import (
     calendar_text,
@@ -23,12 +26,14 @@ from assistant.format import (
     inert,
     membership_markdown,
     plain,
+    readable,
     sources_markdown,
 )
 from assistant.generate import Turn
 from assistant.llm import configured_backends
 from assistant.membership import membership_path
 from assistant.obligations import DESIGNATED, by_actor, due, read_register, to_csv
+from assistant.serve import private_files, serve, unavailable_page
 from assistant.service import Assistant, load_assistant
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer, Language, Obligation, Reply
@@ -49,7 +54,9 @@ EXAMPLES = {
         "How is the network funded?",
     ],
 }
-DRAFTING = "Writing, then checking every sentence against the sources…"
+CHECKING = ("Skriver och kontrollerar varje mening mot källorna; bara kontrollerade meningar "
+            "visas… / Writing and checking every sentence against the sources; only checked "
+            "sentences are shown…")
 FAILED = ("Something went wrong while answering; please try again. If it keeps happening, "
           "run `assistant ask` in a terminal to see the error.")
 Message = dict[str, Any]
@@ -62,16 +69,20 @@ FEEDBACK = {
     "saved": "Tack! Återkopplingen är sparad. / Thank you, your feedback is saved.",
     "failed": "Återkopplingen kunde inte sparas (se serverns logg). / The feedback could not "
               "be saved (see the server log).",
+    "unrecorded": "Återkopplingen kan inte sparas: svaret kunde inte skrivas till "
+                  "granskningsloggen (se serverns logg). / The feedback cannot be saved: the "
+                  "answer could not be written to the audit log (see the server log).",
 }
 ALL_ACTORS = "Alla / All"
 REGISTER_HEADERS = ["Aktör / Actor", "Nivå / Level", "När / When", "Till / To",
                     "Språk / Language", "Krav (svenska)", "Requirement (English)",
                     "Avsnitt / Section", "Stycke / Passage"]
 ANSWER_STEM = "svar-answer"
-MAX_COMMENT_CHARS = 2000
 CACHE_SWEEP_S = 3600  # Gradio deletes served exports older than this, this often
 _EXPORTS = tempfile.TemporaryDirectory(prefix="kreativa-exports-")  # removed at exit
 DRAFT_STEM = "svarsutkast-draft-reply"
+TITLE = "Unescos kreativa städer i Sverige — assistent"
+DEFAULT_BOUNDS = Bounds()
 
 
 @dataclass(frozen=True)
@@ -86,52 +97,82 @@ class Shown:
 Update = tuple[list[Message], str, str, Shown | None]
 
 
-def turns(history: list[Message]) -> list[Turn]:
-    """(question, answer) pairs of the chat so far, for follow-up questions."""
-    asked = [plain(str(m["content"])) for m in history if m["role"] == "user"]
-    replies = [str(m["content"]) for m in history if m["role"] == "assistant"]
-    return list(zip(asked, replies, strict=False))
+def message_text(message: Message) -> str:
+    """The text of a chat message (a string, or Gradio's list of typed parts)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
+
+
+def turns(history: list[Message], bounds: Bounds = DEFAULT_BOUNDS) -> list[Turn]:
+    """(question, answer) pairs of the chat's last turns, for follow-up questions; only the
+    last few messages are read, however long the chat (the service bounds them further)."""
+    pairs: list[Turn] = []
+    asked: str | None = None
+    for message in history[-4 * max(1, bounds.history_turns):]:
+        role = message.get("role")
+        if role == "user":
+            asked = plain(message_text(message))
+        elif role == "assistant" and asked is not None:
+            pairs.append((asked, message_text(message)))
+            asked = None
+    return pairs
 
 
 def respond(assistant: Assistant, question: str, history: list[Message], lang: str,
             audit: AuditLog | None = None) -> Iterator[Update]:
-    """Answer one chat turn, showing the draft while a language model writes it, then the
-    checked answer: (new history, sources panel, question box, shown answer)."""
-    shown = [*history, {"role": "user", "content": inert(question)}]
-    draft = ""
+    """Answer one chat turn, showing each sentence a language model writes once it has
+    passed the check, then the checked answer: (new history, sources panel, question box,
+    shown answer)."""
+    typed = readable(question)  # what the page can show of it (no unpaired surrogates)
+    shown = [*history, {"role": "user", "content": inert(typed)}]
+    checked = ""
     try:
-        for event in assistant.stream(question, lang, history=turns(history)):
+        for event in assistant.stream(question, lang, history=turns(history, assistant.bounds)):
             if isinstance(event, str):
-                draft += event
-                content = f"_{DRAFTING}_\n\n{inert(draft)}"
+                checked += event
+                content = f"_{CHECKING}_\n\n{inert(checked)}"
                 yield [*shown, {"role": "assistant", "content": content}], "", "", None
             else:
                 audit_id = audit.record(event, "app") if audit is not None else ""
                 reply = {"role": "assistant", "content": chat_markdown(event)}
                 yield [*shown, reply], sources_markdown(event), "", Shown(event, audit_id)
     except AssistantError as err:
-        yield [*shown, {"role": "assistant", "content": str(err)}], "", question, None
-    except Exception:  # the page never shows a stack trace; the log keeps it
-        log.exception("answering %r failed", question)
-        yield [*shown, {"role": "assistant", "content": FAILED}], "", question, None
+        yield [*shown, {"role": "assistant", "content": str(err)}], "", typed, None
+    except Exception as err:  # the page never shows a stack trace; the log keeps it
+        log.exception("answering a question (%d characters) failed: %s", len(question),
+                      type(err).__name__)  # never the question itself: it is the user's
+        yield [*shown, {"role": "assistant", "content": FAILED}], "", typed, None
 
 
 def give_feedback(audit: AuditLog | None, shown: Shown | None, helpful: bool,
-                  comment: str) -> tuple[str, str]:
-    """Record feedback on the last answer: (the line to show under the buttons, the comment
-    box, emptied once the comment is kept)."""
+                  comment: str, bounds: Bounds = DEFAULT_BOUNDS) -> tuple[str, str]:
+    """Record feedback on the last answer, its comment cleaned like a question and cut to
+    the bound: (the line to show under the buttons, the comment box, emptied once the
+    comment is kept)."""
     if shown is None:
         return FEEDBACK["none"], comment
-    if audit is None or not shown.audit_id:
+    if audit is None:
         return FEEDBACK["off"], comment
-    saved = audit.feedback(shown.audit_id, helpful, comment[:MAX_COMMENT_CHARS])
+    if not shown.audit_id:  # the answer itself could not be written to the log
+        return FEEDBACK["unrecorded"], comment
+    kept = printable(comment)[:bounds.comment_chars]
+    saved = audit.feedback(shown.audit_id, helpful, kept)
     return FEEDBACK["saved" if saved else "failed"], "" if saved else comment
 
 
 def export_folder() -> Path:
     """A fresh folder for one export, inside the app's own temporary folder (removed when
-    the app stops; Gradio's copies are removed by its cache sweep)."""
-    return Path(tempfile.mkdtemp(dir=_EXPORTS.name))
+    the app stops; exports older than CACHE_SWEEP_S are removed here, and Gradio's copies
+    by its cache sweep)."""
+    root = Path(_EXPORTS.name)
+    stale = time.time() - CACHE_SWEEP_S
+    for old in root.iterdir():
+        if old.stat().st_mtime < stale:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=root))
 
 
 def export_files(reply: Reply, stem: str) -> tuple[str, str]:
@@ -160,7 +201,7 @@ def draft_update(assistant: Assistant, email: str, lang: str,
         for answer in reply.answers:
             audit.record(answer, "app-draft")
     markdown, word = export_files(reply, DRAFT_STEM)
-    shown = inert(to_markdown(reply)).replace("\n", "  \n")
+    shown = to_markdown(reply).replace("\n", "  \n")  # inert already: no HTML, no links
     return shown, gr.update(value=markdown, visible=True), gr.update(value=word, visible=True)
 
 
@@ -227,9 +268,14 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
         with gr.Column(scale=2):
             sources = gr.Markdown(elem_id="sources", label="Sources")
     last = gr.State(None)
+    bounds = assistants[default].bounds
 
     def handler(q: str, h: list[Message], lang_value: str, backend_value: str
                 ) -> Iterator[Update]:
+        if backend_value not in assistants:
+            unknown = f"Unknown backend {backend_value!r}; use one of: {', '.join(assistants)}."
+            yield [*h, {"role": "assistant", "content": inert(unknown)}], "", readable(q), None
+            return
         yield from respond(assistants[backend_value], q, h, lang_value, audit)
 
     hidden = (gr.update(visible=False), gr.update(visible=False))
@@ -242,10 +288,10 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
     gr.on(asked, handler, [question, chat, lang, backend], [chat, sources, question, last],
           api_name="ask").then(lambda: hidden, None, [answer_md, answer_docx])
     export.click(export_answer, [last], [answer_md, answer_docx, thanks])
-    helpful.click(lambda s, c: give_feedback(audit, s, True, c), [last, comment],
+    helpful.click(lambda s, c: give_feedback(audit, s, True, c, bounds), [last, comment],
                   [thanks, comment],
                   api_name="feedback_helpful")
-    unhelpful.click(lambda s, c: give_feedback(audit, s, False, c), [last, comment],
+    unhelpful.click(lambda s, c: give_feedback(audit, s, False, c, bounds), [last, comment],
                     [thanks, comment],
                     api_name="feedback_unhelpful")
 
@@ -264,7 +310,8 @@ def _obligations_tab(register: list[Obligation]) -> None:
     with gr.Row():
         city = gr.Dropdown(sorted(DESIGNATED), value="Östersund", label="Stad / City",
                            elem_id="city")
-        year = gr.Number(date.today().year, precision=0, label="År / Year", elem_id="year")
+        year = gr.Number(date.today().year, precision=0, label="År / Year", elem_id="year",
+                         minimum=2000, maximum=2100)
         show = gr.Button("Visa / Show", elem_id="calendar-show")
     calendar = gr.Markdown(calendar_update(register, "Östersund", date.today().year),
                            elem_id="calendar")
@@ -310,8 +357,8 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive",
     assistant = assistants[default]
     if register is None:
         register = read_register(assistant.retriever.index.folder)
-    with gr.Blocks(title="Unescos kreativa städer i Sverige — assistent",
-                   delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S)) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S),
+                   analytics_enabled=False) as demo:
         gr.Markdown("## Riktlinjer för Unescos kreativa städer i Sverige · "
                     "Guidelines for UNESCO Creative Cities in Sweden\nAsk in Swedish or "
                     "English; every answer cites the passage it comes from: the guideline "
@@ -334,12 +381,23 @@ def load_backends(settings: Settings) -> dict[str, Assistant]:
     must work (its error says what to fix), the others are offered when they can run."""
     llm = settings.llm_config()
     base = load_assistant(settings.index_dir, settings.embedder, settings.backend,
-                          settings.top_k, llm, settings.store_config())
+                          settings.top_k, llm, settings.store_config(), settings.bounds())
     assistants: dict[str, Assistant] = {settings.backend: base}
     for name in configured_backends(llm):
         if name not in assistants:
             assistants[name] = base.with_backend(name, llm)
     return assistants
+
+
+def page(settings: Settings) -> gr.Blocks:
+    """The app's page, or the page that says why the index cannot be used (an error about
+    anything else stops the app: it is the operator's to fix before starting)."""
+    try:
+        assistants = load_backends(settings)
+    except IndexUnavailable as err:
+        print(f"assistant: {err}", file=sys.stderr, flush=True)
+        return unavailable_page(str(err), TITLE)
+    return build_app(assistants, settings.backend, open_audit(settings.audit_path))
 
 
 def main() -> int:
@@ -348,18 +406,17 @@ def main() -> int:
     try:
         settings = load_settings()
         login = settings.login()
-        assistants = load_backends(settings)
+        with private_files(settings.temp_dir):
+            demo = page(settings)
+            if login is None and settings.host not in LOOPBACK:
+                log.warning("the app listens on %s without a login; set ASSISTANT_USERNAME and "
+                            "ASSISTANT_PASSWORD for a shared deployment", settings.host)
+            demo.queue(default_concurrency_limit=settings.concurrency,
+                       max_size=settings.queue_size)
+            serve(demo, settings, login, LOGIN_MESSAGE)
     except AssistantError as err:
         print(f"assistant: {err}", file=sys.stderr)
         return 2
-    if login is None and settings.host not in LOOPBACK:
-        log.warning("the app listens on %s without a login; set ASSISTANT_USERNAME and "
-                    "ASSISTANT_PASSWORD for a shared deployment", settings.host)
-    demo = build_app(assistants, settings.backend, open_audit(settings.audit_path))
-    demo.queue(default_concurrency_limit=settings.concurrency, max_size=settings.queue_size)
-    demo.launch(server_name=settings.host, server_port=settings.port, show_error=False,
-                auth=login, auth_message=LOGIN_MESSAGE,
-                max_file_size=0)  # the app takes no files: Gradio's upload route refuses all
     return 0
 
 

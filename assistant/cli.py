@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
 
 EXIT_BAD_INPUT = 2
-DRAFT_HEADER = "Draft (being checked against the sources):"
+CHECKING_HEADER = "Checked so far (each sentence shown once the sources support it):"
 VERIFIED_HEADER = "Checked answer:"
 
 
@@ -202,7 +202,8 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     backend = args.backend or settings.backend
     assistant = load_assistant(settings.index_dir, settings.embedder, backend, k,
-                               settings.llm_config(backend))
+                               settings.llm_config(backend), settings.store_config(),
+                               settings.bounds())
     audit = open_audit(settings.audit_path)
     for question in questions(args.question):
         answer = _answer_one(assistant, question, args)
@@ -220,11 +221,12 @@ def _export(reply: Reply, out: Path) -> None:
 
 
 def _streamed(assistant: Assistant, question: str, lang: str) -> Answer:
-    """Print the draft as the model writes it, then return the verified answer."""
+    """Print each sentence of the model's answer once it has passed the check, then return
+    the verified answer (nothing unchecked is printed)."""
     drafting = False
     for event in assistant.stream(question, lang):
         if isinstance(event, str):
-            print(event if drafting else f"{DRAFT_HEADER}\n{event}", end="", flush=True)
+            print(event if drafting else f"{CHECKING_HEADER}\n{event}", end="", flush=True)
             drafting = True
         else:
             if drafting:
@@ -289,7 +291,8 @@ def _assistant(settings: Settings) -> Assistant:
     from assistant.service import load_assistant
 
     return load_assistant(settings.index_dir, settings.embedder, settings.backend,
-                          settings.top_k, settings.llm_config())
+                          settings.top_k, settings.llm_config(), settings.store_config(),
+                          settings.bounds())
 
 
 def run_membership(settings: Settings, args: argparse.Namespace) -> int:
@@ -304,10 +307,8 @@ def run_membership(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _email(arg: str) -> str:
-    if arg == "-":
-        return sys.stdin.read()
     try:
-        return Path(arg).read_text(encoding="utf-8")
+        return sys.stdin.read() if arg == "-" else Path(arg).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise AssistantError(f"Cannot read the email {arg} ({err}); save it as a UTF-8 text "
                              "file, or pipe it in with '-'.") from err

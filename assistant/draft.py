@@ -4,11 +4,13 @@ sources by the assistant, in one formal reply with numbered citations and a sour
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.answer import ABSTAIN
+from assistant.bounds import MAX_QUESTION_CHARS
 from assistant.citations import MARKER
 from assistant.errors import AssistantError
 from assistant.manifest import of_kind
@@ -19,9 +21,7 @@ from assistant.types import SUPPLEMENT, Answer, Citation, Language, Reply
 if TYPE_CHECKING:
     from assistant.service import Assistant
 
-MAX_EMAIL_CHARS = 8000
 MAX_QUESTIONS = 6
-MAX_REQUEST_CHARS = 2000  # a question-free email is asked as one question: this long at most
 _GREETINGS = r"(?:hej|hejsan|hallå|god (?:morgon|dag)|dear|hi|hello|to whom)"
 # A line that only greets (a greeting followed by a question is kept, without the greeting).
 _GREETING = re.compile(rf"^{_GREETINGS}\b[^?.]{{0,40}}$", re.IGNORECASE)
@@ -71,14 +71,14 @@ def email_body(email: str) -> str:
     return _OPENER.sub("", " ".join(kept))
 
 
-def questions_in(email: str) -> list[str]:
+def questions_in(email: str, limit: int = MAX_QUESTION_CHARS) -> list[str]:
     """The questions an email asks (its sentences ending in a question mark, each once), or,
-    when it has none, its whole body as one request."""
+    when it has none, its whole body as one request (at most `limit` characters)."""
     body = email_body(email)
     if not body:
         raise AssistantError("The email has no text to answer; paste the message itself.")
     asked = list(dict.fromkeys(s for s in split_sentences(body) if s.rstrip().endswith("?")))
-    if not asked and len(body) > MAX_REQUEST_CHARS:
+    if not asked and len(body) > limit:
         raise AssistantError(
             f"The email asks no question (no sentence ends in '?') and is {len(body)} "
             f"characters long; paste the questions themselves, each ending in '?'.")
@@ -150,11 +150,16 @@ def draft_reply(assistant: Assistant, email: str, lang: str = "auto") -> Reply:
     each of its questions (up to MAX_QUESTIONS) from the sources."""
     from assistant.service import clean_question, resolve_language
 
-    if len(email) > MAX_EMAIL_CHARS:
+    bounds = assistant.bounds
+    if len(email) > bounds.email_chars:
         raise AssistantError(f"The email is {len(email)} characters long; paste at most "
-                             f"{MAX_EMAIL_CHARS} (the part with the questions).")
-    asked = questions_in(email)
-    language, _ = resolve_language(clean_question(" ".join(asked)[:MAX_REQUEST_CHARS]), lang)
+                             f"{bounds.email_chars} (the part with the questions).")
+    if any(unicodedata.category(ch) == "Cs" for ch in email):
+        raise AssistantError("The email is not valid UTF-8 text; paste or save it as UTF-8 "
+                             "text and try again.")
+    asked = questions_in(email, bounds.question_chars)
+    opening = " ".join(asked)[:bounds.question_chars]
+    language, _ = resolve_language(clean_question(opening, bounds.question_chars), lang)
     later = of_kind(assistant.retriever.index.manifest.documents, SUPPLEMENT)
     answers = _answers(assistant, asked[:MAX_QUESTIONS], language)
     return compose_reply(answers, language, max(0, len(asked) - MAX_QUESTIONS), later)

@@ -7,13 +7,16 @@ import io
 import re
 from pathlib import Path
 
-from assistant.format import ORIGINAL, SOURCES, source_name
+from assistant.format import ORIGINAL, SOURCES, inert, source_name
 from assistant.types import Answer, Reply
 
 # **bold**, *italic* and _italic_ runs (an emphasis opens before a non-space, so "5 * 3"
 # stays text, and an underscore inside a word or a URL stays too).
 _INLINE = re.compile(r"(\*\*[^*\s][^*]*\*\*|\*[^*\s][^*]*\*|(?<!\w)_[^_\s][^_]*_(?!\w))")
 _BULLET = re.compile(r"^( *)[-*] +(.*)$")
+# A citation marker made inert, which is safe to keep as written: "\[2\]" -> "[2]" (not when
+# it could start a link, "[2](…)", or a link definition, "[2]: …").
+_MARKER = re.compile(r"\\\[(\d+)\\\](?![(:\[])")
 
 
 def from_answer(answer: Answer) -> Reply:
@@ -33,12 +36,19 @@ def source_list(reply: Reply) -> list[str]:
     return entries
 
 
+def _inert(text: str) -> str:
+    """Text with no live HTML, link, image or bare URL (what a question or an email brings),
+    its citation markers kept as written."""
+    return _MARKER.sub(r"[\1]", inert(text))
+
+
 def to_markdown(reply: Reply) -> str:
-    """The reply as a Markdown document, the sources numbered at the end."""
-    parts = [f"# {reply.title}", reply.body]
+    """The reply as a Markdown document, the sources numbered at the end; whatever the
+    question, the email or a passage holds is text: no HTML, no link, nothing to run."""
+    parts = [f"# {_inert(reply.title)}", _inert(reply.body)]
     if reply.citations:
         parts.append(f"## {SOURCES[reply.language]}")
-        parts.append("\n".join(f"{entry}  " for entry in source_list(reply)))
+        parts.append("\n".join(f"{_inert(entry)}  " for entry in source_list(reply)))
     return "\n\n".join(parts) + "\n"
 
 

@@ -16,21 +16,29 @@ ORIGINAL = {"sv": "Original (svenska)", "en": "Swedish original"}
 DROPPED = {"sv": "{n} meningar som källorna inte stöder togs bort",
            "en": "{n} sentences the sources do not support were removed"}
 LINK_SYNTAX = re.compile(r"([\[\]\\])")  # brackets make links and images; backslash escapes
+# What a Markdown renderer turns into a link by itself: "https://…", "www.…", "name@host".
+AUTOLINK = re.compile(r"(?<=\w)(:)(?=//)|(?<=\bwww)(\.)|(@)", re.IGNORECASE)
+ESCAPED = re.compile(r"\\([\[\]\\:.@])")
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def inert(text: str) -> str:
-    """Text shown as written in Markdown: HTML escaped, and no link or image syntax, so
-    a question or a passage can never run a script or make the browser fetch a URL."""
-    return LINK_SYNTAX.sub(r"\\\1", html.escape(text, quote=False))
+    """Text shown as written in Markdown: HTML escaped, and no link or image syntax and no
+    bare URL or address that would become a link, so a question or a passage can never run
+    a script, make the browser fetch a URL or offer one to click."""
+    escaped = LINK_SYNTAX.sub(r"\\\1", html.escape(text, quote=False))
+    return AUTOLINK.sub(lambda m: "\\" + m.group(0), escaped)
 
 
 def plain(shown: str) -> str:
     """The text that `inert` was given."""
-    return html.unescape(re.sub(r"\\([\[\]\\])", r"\1", shown))
+    return html.unescape(ESCAPED.sub(r"\1", shown))
 
 
-STRUCK = {"sv": "Struket – källorna stöder inte detta:",
-          "en": "Struck out – the sources do not support this:"}
+def readable(text: str) -> str:
+    """Text that can be sent to the page: an unpaired surrogate (not a character, so it
+    cannot be encoded) becomes U+FFFD."""
+    return SURROGATE.sub("\ufffd", text)
 
 
 def to_json(answer: Answer) -> dict[str, Any]:
@@ -84,13 +92,13 @@ def to_text(answer: Answer) -> str:
 
 
 def chat_markdown(answer: Answer) -> str:
-    """The chat message: notice (if any), the answer with its markers, and the generated
-    sentences the sources did not support, struck through."""
+    """The chat message: notice (if any), the answer with its markers, and how many
+    generated sentences were removed because the sources do not support them (never the
+    sentences themselves: only checked text is shown)."""
     parts = [f"_{inert(answer.notice)}_"] if answer.notice else []
     parts.append(inert(answer.text))
     if answer.dropped:
-        struck = "\n".join(f"- ~~{inert(s)}~~" for s in answer.dropped)
-        parts.append(f"_{STRUCK[answer.language]}_\n{struck}")
+        parts.append(f"_({DROPPED[answer.language].format(n=len(answer.dropped))})_")
     return "\n\n".join(parts)
 
 

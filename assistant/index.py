@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -29,7 +31,7 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from assistant.bank import Bank
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, IndexUnavailable
 from assistant.evidence import Evidence
 from assistant.manifest import KIND_WORDS, REFERENCES, SCHEMA, Manifest, current_build, of_kind
 from assistant.store import StoreConfig
@@ -220,7 +222,7 @@ class SearchIndex:
 
 def _check_store(index_dir: Path, manifest: Manifest, store: StoreConfig) -> None:
     if manifest.store != store.location:
-        raise AssistantError(
+        raise IndexUnavailable(
             f"The index at {index_dir} keeps its vectors in {manifest.store}, but the settings "
             f"point at {store.location}; set ASSISTANT_CHROMA_HOST/PORT to match, or run "
             "`assistant ingest --rebuild` to rebuild it there."
@@ -229,39 +231,57 @@ def _check_store(index_dir: Path, manifest: Manifest, store: StoreConfig) -> Non
 
 def open_index(index_dir: Path, embedder: str, embeddings: Embeddings,
                store: StoreConfig | None = None) -> SearchIndex:
-    """Open the current build, refusing one made by a different embedder or kept in
-    another vector store."""
+    """Open the current build without writing to it (an embedded Chroma store is read from a
+    private copy), refusing one made by a different embedder or kept in another vector
+    store, and reading every part once so that a damaged one is named here, not at the
+    first question."""
     store = store or StoreConfig()
     folder = current_build(index_dir)
     if folder is None:
-        raise AssistantError(f"No index at {index_dir}; run `make run` or `assistant ingest`.")
-    manifest = Manifest.load(folder)
+        raise IndexUnavailable(f"No index at {index_dir}; run `make run` or `assistant ingest`.")
+    try:
+        manifest = Manifest.load(folder)
+    except AssistantError as err:
+        raise IndexUnavailable(str(err)) from err
     if manifest.schema != SCHEMA:
-        raise AssistantError(
+        raise IndexUnavailable(
             f"The index at {index_dir} was built by another version of the assistant; "
             "run `assistant ingest` to rebuild it."
         )
     if manifest.embedder != embedder:
-        raise AssistantError(
+        raise IndexUnavailable(
             f"The index at {index_dir} was built with embedder {manifest.embedder!r}, "
             f"not {embedder!r}; set ASSISTANT_EMBEDDER={manifest.embedder} or run "
             "`assistant ingest --rebuild`."
         )
     _check_store(index_dir, manifest, store)
+    copy: Path | None = None
     try:
         chunks = load_chunks(folder)
         bm25 = {lang: bm25s.BM25.load(str(folder / f"bm25-{lang}")) for lang in manifest.languages}
-        client = store.client(folder)
+        client, copy = store.reader(folder)
         vectors = vector_store(client, manifest, embeddings)
         collection = client.get_collection(manifest.collection)
-        bank = Bank.open(folder)
-    except NotFoundError as err:
-        raise AssistantError(
-            f"The Chroma store at {store.location} has no collection {manifest.collection!r} "
-            "(was the server started with another --path?); run `assistant ingest --rebuild`."
+        index = SearchIndex(folder, manifest, chunks, vectors, bm25, collection,
+                            Bank.open(folder))
+        stored, sample = collection.count(), collection.get(limit=1, include=["embeddings"])
+        # One search loads the vector index: a damaged one fails here, not at a question.
+        found = index.nearest(list(sample["embeddings"][0]), 1)  # type: ignore[index]
+        index.naming(""), index.instrument_words, index.groups  # reads the manifest's parts
+        if stored != index.vector_count or found[0][0].split(SENTENCE_MARK)[0] not in chunks:
+            raise ValueError(f"{stored} vectors for {index.vector_count} passages and sentences")
+    except Exception as err:  # any damaged part: one line that names the fix
+        if copy is not None:
+            shutil.rmtree(copy, ignore_errors=True)
+        if isinstance(err, NotFoundError) and store.host:
+            raise IndexUnavailable(
+                f"The Chroma server at {store.location} has no collection "
+                f"{manifest.collection!r} (was it started with another --path?); run "
+                "`assistant ingest --rebuild`.") from err
+        why = " ".join(str(err).split())[:160] or type(err).__name__
+        raise IndexUnavailable(
+            f"The index at {folder} is damaged ({why}); run `assistant ingest --rebuild`."
         ) from err
-    except (OSError, ValueError, KeyError) as err:
-        raise AssistantError(
-            f"The index at {folder} is damaged ({err}); run `assistant ingest --rebuild`."
-        ) from err
-    return SearchIndex(folder, manifest, chunks, vectors, bm25, collection, bank)
+    if copy is not None:
+        weakref.finalize(index, shutil.rmtree, copy, True)  # the private copy goes with it
+    return index

@@ -78,10 +78,13 @@ def model_path(config: LLMConfig) -> tuple[Path, str]:
 
 
 def configured_backends(config: LLMConfig) -> list[str]:
-    """The backends that can run with these settings: extractive always; llamacpp when
-    llama-cpp-python and a model are there; openai when a base URL is set."""
+    """The backends the operator named that can run: extractive always; llamacpp when
+    llama-cpp-python is there and the settings name it (ASSISTANT_BACKEND=llamacpp, or a
+    model in ASSISTANT_LLM_MODEL_PATH), so the small bundled model is never offered by
+    itself; openai when a base URL is set."""
     found = ["extractive"]
-    if _has_llama_cpp() and (config.model_path is not None or bundled_gguf() is not None):
+    named = config.model_path is not None or config.backend == "llamacpp"
+    if named and _has_llama_cpp() and (config.model_path or bundled_gguf()) is not None:
         found.append("llamacpp")
     if config.base_url:
         found.append("openai")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 import unicodedata
 from collections.abc import Generator, Iterator, Sequence
@@ -13,6 +12,7 @@ from pathlib import Path
 from langchain_core.language_models import BaseChatModel
 
 from assistant.answer import dated_intro, extractive, later_part
+from assistant.bounds import MAX_QUESTION_CHARS, Bounds, printable, recent_turns
 from assistant.citations import verify
 from assistant.decide import Model, judge, load_model
 from assistant.embeddings import make_embedder
@@ -28,11 +28,9 @@ from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.store import StoreConfig
 from assistant.support import SupportChecker
 from assistant.types import SUPPLEMENT, Answer, Hit, Language
-from assistant.verify import Checked, verify_answer
+from assistant.verify import Checked, StreamGate
 
 log = logging.getLogger("assistant")
-MAX_QUESTION_CHARS = 2000
-ANSI_ESCAPE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")  # terminal colours, cursor moves
 UNSUPPORTED_LANGUAGE = (
     "I can answer in Swedish (svenska) and English only; please ask in one of them. "
     "Here is what I found in English:"
@@ -55,27 +53,23 @@ def resolve_language(question: str, lang: str) -> tuple[Language, str]:
     return detected, ""
 
 
-def clean_question(question: str) -> str:
-    """Validate a question: valid text, not empty, not absurdly long; control and format
-    characters (terminal escapes, bidi overrides, NUL) are dropped."""
+def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    """Validate a question: valid text, not empty, at most `limit` characters; control and
+    format characters (terminal escapes, bidi overrides, NUL) are dropped."""
+    if len(question) > 4 * limit:  # refused before any work on it
+        raise AssistantError(f"The question is {len(question)} characters long; please keep "
+                             f"it under {limit}.")
     if any(unicodedata.category(ch) == "Cs" for ch in question):
         raise AssistantError("The question is not valid UTF-8 text; save or paste it as "
                              "UTF-8 and ask again.")
-    text = " ".join("".join(map(_printable, ANSI_ESCAPE.sub("", question))).split())
+    text = printable(question)
     if not text:
         raise AssistantError("The question is empty; type a question in Swedish or English.")
-    if len(text) > MAX_QUESTION_CHARS:
+    if len(text) > limit:
         raise AssistantError(
-            f"The question is {len(text)} characters long; please keep it under "
-            f"{MAX_QUESTION_CHARS}."
+            f"The question is {len(text)} characters long; please keep it under {limit}."
         )
     return text
-
-
-def _printable(ch: str) -> str:
-    """A control character becomes a space; a format or private-use character goes."""
-    category = unicodedata.category(ch)
-    return ch if category[0] != "C" else " " if category == "Cc" else ""
 
 
 FALLBACK = {
@@ -92,7 +86,7 @@ REASONS = {
     "unsupported": {"sv": "källorna stöder ingen av dess meningar",
                     "en": "the sources support none of its sentences"},
 }
-Event = str | Answer  # a streamed draft token, then the final answer
+Event = str | Answer  # checked text as each sentence passes the gate, then the final answer
 
 
 @dataclass
@@ -105,6 +99,7 @@ class Assistant:
     checker: SupportChecker | None = None
     model: BaseChatModel | None = None
     note: str = ""  # what the user should know about the backend (e.g. the bundled model)
+    bounds: Bounds = Bounds()  # the longest question and history it reads
 
     def with_backend(self, backend: str, llm: LLMConfig) -> Assistant:
         """The same retrieval with another answer backend (its model loads on first use)."""
@@ -123,12 +118,14 @@ class Assistant:
 
     def stream(self, question: str, lang: str = "auto", k: int | None = None,
                history: Sequence[Turn] = ()) -> Iterator[Event]:
-        """Draft tokens as a generative backend writes them, then the verified answer."""
+        """Checked text as a generative backend's sentences pass the gate (nothing
+        unchecked), then the verified answer."""
         started = time.perf_counter()
-        text = clean_question(question)
+        text = clean_question(question, self.bounds.question_chars)
         language, notice = resolve_language(text, lang)
         parsed = self.retriever.parse(text, language)
-        searched = standalone(text, parsed.language, history, self.model)
+        searched = standalone(text, parsed.language, recent_turns(history, self.bounds),
+                              self.model)
         if searched != text:  # a follow-up, rewritten to stand alone: a question of its own
             parsed = replace(self.retriever.parse(searched, parsed.language), text=text)
         hits = self.retriever.hits(parsed, k=k)
@@ -144,7 +141,7 @@ class Assistant:
 
     def respond(self, question: str | Query, language: Language, hits: list[Hit],
                 notice: str = "") -> Generator[str, None, Answer]:
-        """Yield draft tokens (generative backends) and return the checked answer."""
+        """Yield checked text (generative backends) and return the checked answer."""
         started = time.perf_counter()
         query = self.retriever.parse(question, language)
         extracted = self._extractive(query, hits, notice)
@@ -175,16 +172,17 @@ class Assistant:
         records = self.retriever.index.manifest.documents
         later = of_kind(records, SUPPLEMENT)
         passages = numbered([h for h in hits if h.chunk.doc_id not in later])
-        draft = ""
+        draft, gate = "", StreamGate(language, passages, self.checker)
         try:
             for token in answer_chain(self.model).stream(
                     answer_inputs(question, language, passages)):
                 draft += token
-                yield token
+                if added := gate.feed(draft):
+                    yield added  # only sentences that passed the gate reach the user
         except Exception as err:  # a model or server failure falls back, never surfaces
             log.warning("the %s backend failed: %r", self.backend, err)
             return _fallback(extracted, _why(err, language), draft)
-        checked = verify_answer(draft, language, passages, self.checker)
+        checked = gate.result(draft)
         if not checked.citations:
             why = REASONS["unsupported" if draft.strip() else "empty"][language]
             return _fallback(extracted, why, draft, checked)
@@ -247,7 +245,7 @@ def _result(generator: Generator[str, None, Answer]) -> Answer:
 
 def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
                    k: int = 5, llm: LLMConfig | None = None,
-                   store: StoreConfig | None = None) -> Assistant:
+                   store: StoreConfig | None = None, bounds: Bounds | None = None) -> Assistant:
     """Open the index and the embedder that built it, and the backend's model."""
     if backend not in BACKENDS:
         raise AssistantError(f"Unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}.")
@@ -255,5 +253,5 @@ def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
     index = open_index(index_dir, embedder, embeddings, store)
     gate = SupportChecker(embeddings, corpus_terms=index.corpus_terms)
     assistant = Assistant(HybridRetriever(index=index, k=k), load_model(embedder),
-                          "extractive", gate)
+                          "extractive", gate, bounds=bounds or Bounds())
     return assistant.with_backend(backend, llm or LLMConfig(backend))

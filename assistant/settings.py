@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from assistant.bounds import Bounds
     from assistant.llm import LLMConfig
     from assistant.store import StoreConfig
 
@@ -55,6 +56,24 @@ class Settings(BaseSettings):
     audit: bool = Field(True, description="Keep an audit log of questions and answers.")
     audit_log: Path | None = Field(
         None, description="The audit log (JSON Lines); unset = <data_dir>/audit.jsonl.")
+    temp_dir: Path | None = Field(
+        None, validation_alias=AliasChoices("ASSISTANT_TEMP_DIR", "GRADIO_TEMP_DIR"),
+        description="Where the app makes its private folder for the files it serves "
+                    "(GRADIO_TEMP_DIR also read); unset = the system's temporary folder.")
+    max_question_chars: int = Field(2000, ge=100, le=20_000,
+                                    description="Longest question; a longer one is refused.")
+    max_history_turns: int = Field(3, ge=0, le=20, description="Earlier chat turns a "
+                                   "follow-up question may lean on.")
+    max_email_chars: int = Field(8000, ge=500, le=100_000,
+                                 description="Longest email for a draft reply.")
+    max_comment_chars: int = Field(2000, ge=0, le=20_000,
+                                   description="Longest feedback comment; longer ones are cut.")
+    max_request_bytes: int = Field(1_000_000, ge=65_536, le=100_000_000,
+                                   description="Largest request the app accepts.")
+    login_attempts: int = Field(5, ge=1, le=1000, description="Failed logins from one address "
+                                "or for one user name before a lockout.")
+    login_lockout: float = Field(60.0, gt=0, le=86_400, description="Seconds of the first "
+                                 "lockout; each failure after it doubles the next one.")
 
     def llm_config(self, backend: str | None = None) -> LLMConfig:
         """The plain values a generative backend needs."""
@@ -70,6 +89,13 @@ class Settings(BaseSettings):
 
         token = self.chroma_token.get_secret_value() if self.chroma_token else None
         return StoreConfig(self.chroma_host or None, self.chroma_port, token, self.chroma_ssl)
+
+    def bounds(self) -> Bounds:
+        """The longest input of each kind."""
+        from assistant.bounds import Bounds
+
+        return Bounds(self.max_question_chars, self.max_history_turns, self.max_email_chars,
+                      self.max_comment_chars)
 
     def login(self) -> tuple[str, str] | None:
         """(username, password) when both are set, for the app's login page."""

@@ -8,6 +8,8 @@ manifest) stays in the local build folder either way.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from assistant.errors import AssistantError
 
 COLLECTION = "passages"
 EMBEDDED = "embedded"
+SNAPSHOT_PREFIX = "kreativa-index-"
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,24 @@ class StoreConfig:
                 f"`chroma run --path DIR --port {self.port}`, or unset ASSISTANT_CHROMA_HOST "
                 "to use the embedded store."
             ) from err
+
+
+    def reader(self, folder: Path) -> tuple[ClientAPI, Path | None]:
+        """A client for answering questions from a finished build, which never writes to it:
+        an embedded store is opened from a private copy (Chroma writes to a store it opens,
+        even to read it), so a read-only index works. Returns the client and the copy's
+        folder (None on a server), which the caller removes when it is done."""
+        if self.host:
+            return self.client(folder), None
+        copy = Path(tempfile.mkdtemp(prefix=SNAPSHOT_PREFIX))
+        try:
+            shutil.copytree(folder / "chroma", copy / "chroma", copy_function=shutil.copyfile)
+            for path in (copy, *copy.rglob("*")):
+                path.chmod(0o700 if path.is_dir() else 0o600)  # a read-only source stays
+            return StoreConfig().client(copy), copy  # readable here, and writable by Chroma
+        except BaseException:
+            shutil.rmtree(copy, ignore_errors=True)
+            raise
 
 
 def build_key(build: Path) -> str:

@@ -1,17 +1,25 @@
-"""Shared fixtures: a real index (Chroma + BM25 + multilingual-e5) built once per session."""
+"""Shared fixtures: a real index (Chroma + BM25 + multilingual-e5) built once per session,
+and the helpers that start the real app (`python app.py`) on loopback."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.embeddings import make_embedder
 from assistant.index import open_index
 from assistant.service import Assistant, load_assistant
 from assistant.settings import REPO_ROOT
+from evals.scale import free_port
 from ingest.pipeline import ingest
 
 CORPUS = REPO_ROOT / "corpus"
@@ -66,3 +74,52 @@ def cli_env(data_dir: Path) -> dict[str, str]:
     env["ASSISTANT_DATA_DIR"] = str(data_dir)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     return env
+
+
+def app_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of an app started by a test: no telemetry, its files under `tmp`."""
+    return {"PATH": "/usr/bin:/bin", "GRADIO_ANALYTICS_ENABLED": "False",
+            "PYTHONUNBUFFERED": "1", "GRADIO_TEMP_DIR": str(tmp / "gradio"), **extra}
+
+
+def wait_for_app(url: str, proc: subprocess.Popen, output: Path, seconds: float = 180) -> None:
+    """Wait until the app answers at `url`; its output when it exits first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"the app exited during start-up:\n{output.read_text()}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    raise AssertionError(f"the app did not answer at {url} within {seconds} s")
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    """A running `python app.py`: where it answers, its process and its output."""
+
+    url: str
+    port: int
+    proc: subprocess.Popen
+    output: Path
+
+
+@contextmanager
+def running_app(tmp: Path, port: int | None = None, **env: str) -> Iterator[RunningApp]:
+    """`python app.py` on loopback with this environment (see `app_env`), stopped with
+    SIGTERM on the way out, as an operator would."""
+    port = port or free_port()
+    output = tmp / f"app-{port}.log"
+    with output.open("ab") as sink:
+        proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], cwd=tmp,
+                                env=app_env(tmp, ASSISTANT_PORT=str(port), **env),
+                                stdout=sink, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_app(url, proc, output)
+        yield RunningApp(url, port, proc, output)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,42 +10,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
-from assistant.settings import REPO_ROOT
-from evals.scale import free_port
 from evals.screenshots import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import running_app
 
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine answers in more than 5 s
 
 
 
-def _wait_for(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the app exited during start-up"
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise AssertionError(f"the app did not answer at {url} within {seconds} s")
-
-
 @pytest.fixture(scope="module")
-def app_url(data_dir) -> Iterator[str]:
-    port = free_port()
-    env = {"ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_PORT": str(port),
-           "ASSISTANT_HOST": "127.0.0.1", "GRADIO_ANALYTICS_ENABLED": "False",
-           "PATH": "/usr/bin:/bin"}
-    proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_for(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+def app_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_app(tmp_path_factory.mktemp("browser-app"), ASSISTANT_DATA_DIR=str(data_dir),
+                     ASSISTANT_HOST="127.0.0.1") as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")
@@ -262,3 +235,78 @@ def test_a_follow_up_in_the_chat_leans_on_the_question_before(fresh: Page):
     expect(fresh.locator('#chat [data-testid="bot"]')).to_have_count(2)
     expect(fresh.locator('#chat [data-testid="bot"]').nth(1)).to_contain_text(
         "The reports are written in English")
+
+
+# What the security review found in the browser (issue 19)
+
+
+def test_a_url_or_address_in_a_question_is_shown_as_text(fresh: Page):
+    question = ("Hur ofta ska städerna rapportera? Se https://example.org/rapport, "
+                "www.example.org eller skriv till kansliet@example.org")
+    _ask_and_wait(fresh, question)
+    user = fresh.locator('#chat [data-testid="user"]')
+    expect(user).to_have_text(question)
+    expect(user.locator("a")).to_have_count(0)
+
+
+def test_no_question_or_answer_is_kept_in_the_browser(fresh: Page, app_url: str):
+    question = "Vem bedömer svenska städers ansökningar till nätverket?"
+    _ask_and_wait(fresh, question)
+    expect(fresh.locator("#sources")).to_contain_text("Bedöma svenska städers ansökningar")
+    kept = fresh.evaluate("""async () => JSON.stringify({
+        local: Object.assign({}, localStorage), session: Object.assign({}, sessionStorage),
+        databases: indexedDB.databases ? await indexedDB.databases() : []})""")
+    assert "svenska städers" not in kept and "Bedöma" not in kept, kept[:300]
+    assert fresh.request.get(app_url + "gradio_api/runs").status == 404  # no run history page
+
+
+def test_the_page_works_under_its_content_security_policy(page: Page, app_url: str):
+    assert page.context.browser is not None
+    context = page.context.browser.new_context()
+    tab = context.new_page()
+    console: list[str] = []
+    tab.on("console", lambda message: console.append(message.text))
+    with tab.expect_response(app_url) as first:
+        _opened(tab, app_url)
+    policy = first.value.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "'unsafe-inline'" not in policy.split(
+        "script-src")[1].split(";")[0]
+    _ask(tab, "Hur ofta ska de kreativa städerna rapportera till Unesco?")
+    expect(tab.locator("#chat")).to_contain_text("Vart fjärde år ska de kreativa städerna")
+    expect(tab.locator("#sources")).to_contain_text("Möten och rapportering")
+    assert not [m for m in console if "Content Security Policy" in m], console
+    context.close()
+
+
+def test_another_site_cannot_frame_the_page(page: Page, app_url: str):
+    framing = f'<html><body><iframe id="app" src="{app_url}"></iframe></body></html>'.encode()
+
+    class Host(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(framing)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    assert page.context.browser is not None
+    context = page.context.browser.new_context()
+    try:
+        tab = context.new_page()
+        console: list[str] = []
+        tab.on("console", lambda message: console.append(message.text))
+        tab.goto(f"http://127.0.0.1:{server.server_address[1]}/", wait_until="load")
+        for _ in range(60):  # the browser says why it refused, once it has tried
+            if any("frame-ancestors" in m for m in console):
+                break
+            tab.wait_for_timeout(250)
+        assert any("frame-ancestors 'none'" in m for m in console), console
+        expect(tab.frame_locator("#app").locator("#question")).to_have_count(0)
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()

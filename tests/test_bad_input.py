@@ -4,13 +4,19 @@ prompt injection in the question (injection in a corpus document is in test_faul
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
-from app import respond
+from app import respond, turns
+from assistant.bounds import Bounds, recent_turns
 from assistant.errors import AssistantError
+from assistant.export import from_answer, write_exports
 from assistant.format import plain
 from assistant.service import MAX_QUESTION_CHARS, UNSUPPORTED_LANGUAGE, Assistant, clean_question
 
@@ -104,3 +110,57 @@ def test_a_bare_injection_is_refused_from_the_sources(assistant: Assistant, ques
     answer = assistant.ask(question)
     assert answer.abstained and not answer.citations
     assert "Svenska Unescorådet" in answer.text
+
+
+# Every user-controlled length is bounded before the embedder or a model sees it (issue 19)
+
+
+def test_a_follow_up_leans_only_on_the_last_short_turns():
+    pasted = "Hur ofta ska städerna rapportera? " * 2000  # 68,000 characters, refused when asked
+    history = [("Vad kostar medlemskapet?", "…"), (pasted, "The question is 68000 …"),
+               ("Hur ofta ska\x1b[31m städerna\u202e rapportera?", "Vart fjärde år … [1]"),
+               (pasted, "…")]
+    kept = recent_turns(history, Bounds(history_turns=3))
+    assert kept == [("Vad kostar medlemskapet?", "…"),
+                    ("Hur ofta ska städerna rapportera?", "Vart fjärde år … [1]")]
+    assert recent_turns(history, Bounds(history_turns=1)) == kept[1:]
+    assert recent_turns(history * 1000, Bounds(history_turns=0)) == []
+    long_answer = recent_turns([("Och när?", "x" * 50_000)], Bounds(question_chars=100))
+    assert long_answer == [("Och när?", "x" * 400)]  # an answer kept to 4 × the question bound
+
+
+def test_the_chat_s_turns_are_read_from_its_last_messages_only():
+    def message(role: str, text: str) -> dict:
+        return {"role": role, "content": [{"type": "text", "text": text}]}
+
+    chat = [message("user", f"Fråga {n}?") if n % 2 == 0 else message("assistant", f"Svar {n}")
+            for n in range(10_000)]
+    assert turns(chat, Bounds(history_turns=2)) == [("Fråga 9992?", "Svar 9993"),
+                                                    ("Fråga 9994?", "Svar 9995"),
+                                                    ("Fråga 9996?", "Svar 9997"),
+                                                    ("Fråga 9998?", "Svar 9999")]
+
+
+def test_the_question_bound_is_a_setting(cli_env: dict[str, str]):
+    done = _cli(cli_env | {"ASSISTANT_MAX_QUESTION_CHARS": "100"}, "ask", "Hur ofta? " * 15)
+    assert done.returncode == 2 and b"149 characters long; please keep it under 100" in (
+        done.stderr)
+
+
+def test_an_exported_answer_carries_nothing_live_from_the_question(assistant: Assistant,
+                                                                  tmp_path: Path):
+    question = ('<script>alert(1)</script> <img src=x onerror=alert(2)> [klick](javascript:'
+                'alert(3)) ![x](http://127.0.0.1:9/p.png) https://example.org ' + SV)
+    markdown, word = write_exports(from_answer(assistant.ask(question)), tmp_path, "svar")
+    text = markdown.read_text(encoding="utf-8")
+    rendered = MarkdownIt("commonmark", {"html": True}).render(text)
+    assert not [tag for tag in ("<script", "<img", "<a ") if tag in rendered], rendered[:300]
+    assert "https://" not in text  # no bare URL, which a GFM viewer would make a link
+    assert plain(text.splitlines()[0].removeprefix("# ")) == question
+    with zipfile.ZipFile(word) as docx:
+        parts = [docx.read(n).decode() for n in docx.namelist()
+                 if n == "word/document.xml" or n.endswith(".rels")]
+    assert not [p for p in parts if "hyperlink" in p]  # Word gets text runs, no links
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in p for p in parts)  # as text
+    cited, _ = write_exports(from_answer(assistant.ask(SV)), tmp_path / "cited", "svar")
+    assert re.search(r"Unesco\. \[\d\]", cited.read_text(encoding="utf-8")), "markers as written"

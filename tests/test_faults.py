@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import stat
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,8 +16,9 @@ from threading import Thread
 
 import pytest
 
-from app import respond
+from app import FAILED, FEEDBACK, give_feedback, respond
 from assistant.audit import AuditLog
+from assistant.bounds import Bounds
 from assistant.cli import ingest_lines
 from assistant.index import open_index
 from assistant.llm import LLMConfig
@@ -158,3 +160,63 @@ def test_secrets_stay_out_of_reprs_and_logs():
     assert settings.login() == ("council", "pw-secret-3")
     assert settings.llm_config("openai").api_key == "sk-test-secret-1"  # set, only hidden
     assert settings.store_config().token == "tok-secret-2"
+
+
+def test_feedback_on_an_answer_the_audit_log_could_not_keep_says_so(assistant: Assistant):
+    full = AuditLog(Path("/dev/full"))
+    *_, shown = list(respond(assistant, QUESTION, [], "auto", full))[-1]
+    line, box = give_feedback(full, shown, True, "Tydligt svar")
+    assert line == FEEDBACK["unrecorded"] and "could not be written to the audit log" in line
+    assert "is off" not in line and box == "Tydligt svar"  # the comment is not lost
+
+
+def test_a_feedback_comment_is_cleaned_like_a_question_and_bounded(assistant: Assistant,
+                                                                  tmp_path: Path):
+    log = AuditLog(tmp_path / "audit.jsonl")
+    *_, shown = list(respond(assistant, QUESTION, [], "auto", log))[-1]
+    raw = "\x1b[31mTydligt\u202e svar\x00\ud800 " + "!" * 5000
+    line, box = give_feedback(log, shown, False, raw, Bounds(comment_chars=100))
+    assert line == FEEDBACK["saved"] and box == ""
+    assert log.read()[-1]["comment"] == ("Tydligt svar " + "!" * 5000)[:100]
+
+
+def test_a_failed_answer_keeps_the_question_out_of_the_server_log(
+        data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    shutil.copytree(data_dir / "index", tmp_path / "index", symlinks=True)
+    broken = load_assistant(tmp_path / "index", "e5")
+    index = broken.retriever.index  # its vectors removed while it serves
+    index.store._client.delete_collection(index.manifest.collection)
+    asked = "Hur ofta ska Kiruna rapportera om projektet Polstjärnan till Unesco?"
+    with caplog.at_level(logging.ERROR, logger="assistant.app"):
+        history, _, box, _ = list(respond(broken, asked, [], "auto"))[-1]
+    assert history[-1]["content"] == FAILED and box == asked
+    assert f"answering a question ({len(asked)} characters) failed" in caplog.text
+    assert "Polstjärnan" not in caplog.text and "Kiruna" not in caplog.text
+
+
+class Recording(Garbage):
+    """An OpenAI-compatible endpoint that keeps the size of each request it gets."""
+
+    sizes: list[int] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.sizes.append(int(self.headers.get("Content-Length", 0)))
+        super().do_POST()
+
+
+def test_a_model_never_sees_more_than_the_bounds(assistant: Assistant):
+    handler = type("Handler", (Recording,), {"sizes": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    remote = assistant.with_backend("openai", LLMConfig("openai", base_url=url, timeout=10))
+    pasted = ("How often must the creative cities report to UNESCO? " * 1200)[:60_000]
+    history = [(pasted, "The question is 60000 characters long.")] * 3 + [
+        ("What must the creative cities report to the Swedish National Commission?", "…")]
+    try:
+        answer = remote.ask("And in which language?", history=history)
+    finally:
+        server.shutdown()
+    assert handler.sizes, "the model was asked (to rewrite the follow-up, then to answer)"
+    assert max(handler.sizes) < 20_000, handler.sizes
+    assert answer.citations or answer.abstained

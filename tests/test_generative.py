@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from assistant.citations import claims
+from assistant.cli import CHECKING_HEADER, VERIFIED_HEADER
 from assistant.llm import LLMConfig, bundled_gguf, configured_backends
 from assistant.service import Assistant
 from assistant.support import SupportChecker
@@ -100,15 +101,30 @@ def test_llamacpp_answers_pass_the_gate_or_fall_back(local: Assistant, question:
     _assert_verified(answer, local.checker)
 
 
-def test_llamacpp_streams_tokens_before_the_answer(local: Assistant):
+def _assert_only_checked_text_streamed(events: list[str | Answer]) -> Answer:
+    """What was streamed before the answer is checked text only: it is the start of the
+    checked answer, and no sentence the gate removed is in it."""
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.draft, "the model wrote something"
+    streamed = "".join(e for e in events if isinstance(e, str))
+    kept = {c.text for c in claims(answer.text)}
+    removed = [s for s in answer.dropped if s not in kept]  # (a repetition of a kept one)
+    assert not [s for s in removed if s in streamed], "an unchecked sentence was shown"
+    assert streamed in answer.text
+    return answer
+
+
+def test_llamacpp_streams_only_checked_sentences(local: Assistant):
     events = list(local.stream("What must the creative cities report each year?"))
-    tokens = [e for e in events if isinstance(e, str)]
-    assert len(tokens) > 3 and isinstance(events[-1], Answer)
-    assert events[-1].draft == "".join(tokens)
+    answer = _assert_only_checked_text_streamed(events)
+    assert answer.verification is not None or answer.backend == "extractive"
 
 
-def test_the_bundled_model_is_offered_and_announced(local: Assistant):
-    assert "llamacpp" in configured_backends(LLMConfig("extractive"))
+def test_the_bundled_model_is_offered_only_when_named_and_announced(local: Assistant,
+                                                                    gguf: Path):
+    assert configured_backends(LLMConfig("extractive")) == ["extractive"]
+    assert "llamacpp" in configured_backends(LLMConfig("llamacpp"))
+    assert "llamacpp" in configured_backends(LLMConfig("extractive", model_path=gguf))
     assert "bundled model" in local.note
 
 
@@ -116,9 +132,8 @@ def test_openai_backend_streams_from_a_real_server(assistant: Assistant, server:
     remote = assistant.with_backend("openai", LLMConfig("openai", base_url=server,
                                                         max_tokens=80, timeout=120))
     events = list(remote.stream("How is the network funded?"))
-    assert sum(isinstance(e, str) for e in events) > 3
-    answer = events[-1]
-    assert isinstance(answer, Answer) and remote.checker is not None
+    answer = _assert_only_checked_text_streamed(events)
+    assert remote.checker is not None
     _assert_verified(answer, remote.checker)
 
 
@@ -164,6 +179,20 @@ def test_cli_json_with_the_openai_backend(cli_env: dict[str, str], server: str):
     out = json.loads(done.stdout)
     assert out["backend"] in ("openai", "extractive") and out["citations"]
     assert "verification" in out or "notice" in out
+
+
+def test_cli_prints_only_checked_sentences_while_the_model_writes(cli_env: dict[str, str],
+                                                                server: str):
+    env = cli_env | {"ASSISTANT_OPENAI_BASE_URL": server, "ASSISTANT_LLM_MAX_TOKENS": "120",
+                     "ASSISTANT_AUDIT": "false"}
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--backend",
+                           "openai", "What must the creative cities report each year?"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    streamed, _, final = done.stdout.rpartition(VERIFIED_HEADER)
+    assert "Draft" not in streamed and final.strip()
+    shown = streamed.replace(CHECKING_HEADER, "")
+    assert {c.text for c in claims(shown)} <= {c.text for c in claims(final)}
 
 
 def test_cli_says_what_to_set_for_the_openai_backend(cli_env: dict[str, str]):

@@ -3,16 +3,20 @@ file reads through Gradio's routes, no secrets in its output, the audit log's co
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import http.client
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +26,7 @@ import pytest
 from gradio_client import Client
 
 from assistant.settings import REPO_ROOT, Settings
-from evals.scale import free_port
+from tests.conftest import app_env, running_app
 
 USER = "stadskansliet"
 PASSWORD = "pw-Kv7#reindeer-93f1"
@@ -31,6 +35,8 @@ CHROMA_TOKEN = "chroma-tok-5e8d21aa0c"
 SECRETS = (PASSWORD, API_KEY, CHROMA_TOKEN)
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
 ANSWER_TEXT = "Vart fjärde år ska de kreativa städerna"
+LOGIN_ATTEMPTS = 5  # the default
+LOCKOUT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -42,26 +48,7 @@ class App:
     proc: subprocess.Popen
     output: Path
     audit_log: Path
-    upload_dir: Path
-
-
-
-def _wait_for(url: str, proc: subprocess.Popen, output: Path, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the app exited during start-up:\n{output.read_text()}")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise AssertionError(f"the app did not answer at {url} within {seconds} s")
-
-
-def _app_env(tmp: Path, **extra: str) -> dict[str, str]:
-    return {"PATH": "/usr/bin:/bin", "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONUNBUFFERED": "1", "GRADIO_TEMP_DIR": str(tmp / "gradio"), **extra}
+    upload_dir: Path  # GRADIO_TEMP_DIR: each run makes its private folder inside
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +58,7 @@ def half_logins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subpr
     tmp = tmp_path_factory.mktemp("half-login")
     procs = []
     for name, value in {"ASSISTANT_USERNAME": USER, "ASSISTANT_PASSWORD": PASSWORD}.items():
-        env = _app_env(tmp, ASSISTANT_DATA_DIR=str(tmp / "data"), **{name: value})
+        env = app_env(tmp, ASSISTANT_DATA_DIR=str(tmp / "data"), **{name: value})
         procs.append(subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env,
                                       cwd=tmp, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
@@ -85,24 +72,17 @@ def half_logins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subpr
 @pytest.fixture(scope="module")
 def app(half_logins, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
         ) -> Iterator[App]:
-    """One app with a login, secrets in its settings and the default host (none set)."""
+    """One app with a login, secrets in its settings and the default host (none set); a
+    lockout of LOCKOUT_S seconds after LOGIN_ATTEMPTS failures, so a test can wait it out."""
     tmp = tmp_path_factory.mktemp("secure-app")
-    port = free_port()
-    env = _app_env(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_PORT=str(port),
-                   ASSISTANT_USERNAME=USER, ASSISTANT_PASSWORD=PASSWORD,
-                   ASSISTANT_OPENAI_API_KEY=API_KEY, ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN,
-                   ASSISTANT_AUDIT_LOG=str(tmp / "audit" / "audit.jsonl"))
-    output = tmp / "output.log"
-    with output.open("wb") as sink:
-        proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], env=env,
-                                cwd=tmp, stdout=sink, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        _wait_for(url, proc, output)
-        yield App(url, port, proc, output, tmp / "audit" / "audit.jsonl", tmp / "gradio")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    audit = tmp / "audit" / "audit.jsonl"
+    with running_app(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_USERNAME=USER,
+                     ASSISTANT_PASSWORD=PASSWORD, ASSISTANT_OPENAI_API_KEY=API_KEY,
+                     ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN, ASSISTANT_AUDIT_LOG=str(audit),
+                     ASSISTANT_LOGIN_ATTEMPTS=str(LOGIN_ATTEMPTS),
+                     ASSISTANT_LOGIN_LOCKOUT=str(LOCKOUT_S)) as running:
+        yield App(running.url, running.port, running.proc, running.output, audit,
+                  tmp / "gradio")
 
 
 @pytest.fixture(scope="module")
@@ -297,11 +277,183 @@ def test_only_one_of_username_and_password_exits_2(half_logins: list[subprocess.
 # 7. uploads (the app takes no files)
 
 
-def test_uploads_are_refused(app: App, session: httpx.Client):
-    """The app takes no files; Gradio's upload route must not store what a user sends."""
+@pytest.mark.parametrize("content", [b"uploaded by a user " * 100, b""])
+def test_uploads_are_refused(app: App, session: httpx.Client, content: bytes):
+    """The app takes no files; Gradio's upload route must not store what a user sends, not
+    even an empty file."""
     before = set(app.upload_dir.rglob("*"))
-    reply = session.post("/gradio_api/upload",
-                         files={"files": ("note.txt", b"uploaded by a user " * 100)})
+    reply = session.post("/gradio_api/upload", files={"files": ("note.txt", content)})
     after = set(app.upload_dir.rglob("*"))
     assert reply.status_code in (400, 403, 404, 405, 413), (reply.status_code, reply.text)
     assert not [p for p in after - before if p.is_file()]
+
+
+# 8. security headers on every response
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parts = (d.split() for d in policy.split(";") if d.strip())
+    return {name: sources for name, *sources in parts}
+
+
+def _inline_script_hashes(page: str) -> set[str]:
+    found = re.findall(r"<script\b([^>]*)>(.*?)</script\s*>", page, re.DOTALL)
+    return {"'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+            for attrs, body in found if "src=" not in attrs}
+
+
+def test_every_response_carries_the_security_headers(app: App, session: httpx.Client):
+    page = session.get("/")
+    asset = re.search(r'src="\./(assets/index-[^"]+\.js)"', page.text)
+    assert asset, "the page loads Gradio's script"
+    replies = {"page": page, "asset": session.get(asset.group(1)),
+               "config": session.get("/config"), "api info": session.get("/gradio_api/info"),
+               "theme": session.get("/theme.css"),
+               "file refused": session.get("/gradio_api/file=/etc/passwd"),
+               "upload refused": session.post("/gradio_api/upload",
+                                              files={"files": ("a.txt", b"a")}),
+               "not logged in": httpx.get(app.url + "gradio_api/info"),
+               "login page": httpx.get(app.url),
+               "wrong login": httpx.post(app.url + "login", headers=_from("192.0.2.250"),
+                                         data={"username": "someone", "password": "x"})}
+    for name, reply in replies.items():
+        headers = reply.headers
+        assert headers.get("x-frame-options") == "DENY", name
+        assert headers.get("x-content-type-options") == "nosniff", name
+        assert headers.get("referrer-policy") == "no-referrer", name
+        policy = _directives(headers.get("content-security-policy", ""))
+        assert policy.get("frame-ancestors") == ["'none'"], name
+        assert policy.get("default-src") == ["'self'"], name
+        scripts = policy["script-src"]
+        assert scripts[0] == "'self'" and all(s.startswith("'sha256-") for s in scripts[1:])
+        for sources in policy.values():  # nothing from elsewhere, nothing evaluated
+            assert not [s for s in sources if "." in s and not s.startswith("'sha256-")], name
+            assert "'unsafe-eval'" not in sources and "*" not in sources, name
+    inline = _inline_script_hashes(page.text)
+    assert inline and inline <= set(_directives(page.headers["content-security-policy"])
+                                     ["script-src"]), "each inline script of the page, by hash"
+
+
+# 9. no state crosses sessions: deep links are off
+
+
+def test_deep_links_are_off(app: App, session: httpx.Client, answered):
+    client = Client(app.url, auth=(USER, PASSWORD), verbose=False)
+    client.predict(QUESTION, [], "auto", "extractive", api_name="/ask")
+    link = session.get("/gradio_api/deep_link", params={"session_hash": client.session_hash})
+    assert link.status_code == 404 and QUESTION not in link.text
+    assert not list(app.upload_dir.rglob("state.json")), "no session's state on disk"
+    run = next(app.upload_dir.glob("kreativa-app-*"))  # a state an older version left there
+    planted = run / "gradio" / "deep_links" / "0123abcd" / "state.json"
+    planted.parent.mkdir(parents=True)
+    planted.write_text(json.dumps([{"id": 3, "props": {"value": "PLANTED-CHAT"}}]))
+    page = session.get("/", params={"deep_link": "0123abcd"})
+    assert page.status_code == 200 and "PLANTED-CHAT" not in page.text
+
+
+# 10. bounds: a huge history, a huge request, text that is not text
+
+
+def _message(role: str, text: str) -> dict[str, Any]:
+    return {"role": role, "content": [{"type": "text", "text": text}]}
+
+
+def _timed_ask(client: Client, question: str, history: list[dict[str, Any]]
+               ) -> tuple[float, list[dict[str, Any]]]:
+    started = time.perf_counter()
+    chat, _, _ = client.predict(question, history, "auto", "extractive", api_name="/ask")
+    return time.perf_counter() - started, chat
+
+
+def test_a_60000_character_history_is_answered_in_normal_time(app: App, answered):
+    client = Client(app.url, auth=(USER, PASSWORD), verbose=False)
+    normal, _ = _timed_ask(client, QUESTION, [])
+    pasted = ("Hur ofta ska de kreativa städerna rapportera till Unesco och hur? " * 1000)[:60_000]
+    history = [_message("user", QUESTION), _message("assistant", ANSWER_TEXT + " [1]"),
+               _message("user", pasted),  # refused for its length, and still in the chat
+               _message("assistant", "The question is 60000 characters long; please keep it "
+                                     "under 2000.")] * 3
+    with ThreadPoolExecutor(3) as pool:  # two such follow-ups and a normal question at once
+        forged = [pool.submit(_timed_ask, Client(app.url, auth=(USER, PASSWORD), verbose=False),
+                              "och på vilket språk?", history) for _ in range(2)]
+        plain_ask = pool.submit(_timed_ask, client, QUESTION, [])
+        results = [f.result(timeout=120) for f in (*forged, plain_ask)]
+    bound = 3 * normal + 5
+    for seconds, chat in results:
+        reply = _text(chat[-1])
+        assert seconds < bound, f"{seconds:.1f} s (a question alone: {normal:.1f} s)"
+        assert reply and "Something went wrong" not in reply and "characters long" not in reply
+    assert "engelska" in _text(results[0][1][-1]), "the follow-up leans on the short question"
+
+
+def test_a_request_over_the_bound_is_refused_before_it_is_read(session: httpx.Client):
+    huge = {"data": ["x" * 1_100_000, [], "auto", "extractive"]}
+    reply = session.post("/gradio_api/call/ask", json=huge)
+    assert reply.status_code == 413 and "ASSISTANT_MAX_REQUEST_BYTES" in reply.text
+
+
+def _call(session: httpx.Client, api: str, arguments: str) -> list[Any]:
+    """One call of a page's API with its arguments as written (JSON text: a lone surrogate
+    is the escape `\\ud800`, which JSON allows and Python decodes to an unpaired surrogate)."""
+    started = session.post(f"/gradio_api/call/{api}", content=f'{{"data": {arguments}}}',
+                           headers={"Content-Type": "application/json"})
+    assert started.status_code == 200, started.text
+    events = session.get(f"/gradio_api/call/{api}/{started.json()['event_id']}").text
+    kind, data = events.strip().splitlines()[-2:]
+    assert kind == "event: complete", events[-500:]
+    return json.loads(data.removeprefix("data: "))
+
+
+def test_a_lone_surrogate_gets_the_app_s_message_not_a_traceback(app: App,
+                                                                 session: httpx.Client):
+    logged = len(app.output.read_bytes())
+    chat, sources, box, *_ = _call(session, "ask",
+                                   f'["\\ud800 {QUESTION}", [], "auto", "extractive"]')
+    assert "not valid UTF-8" in _text(chat[-1]) and sources == ""
+    assert box == "\ufffd " + QUESTION  # kept in the box, as far as it is text
+    email = '"Hej!\\n\\nHur ofta ska vi rapportera till Unesco?\\ud800"'
+    draft, *_ = _call(session, "draft", f'[{email}, "auto"]')
+    assert "not valid UTF-8" in draft
+    time.sleep(0.5)
+    assert "Traceback" not in app.output.read_bytes()[logged:].decode(errors="replace")
+
+
+# 11. logins are throttled (per client address and per user name)
+
+
+def _from(address: str) -> dict[str, str]:
+    """As if from another client: the app trusts X-Forwarded-For from loopback only (a
+    reverse proxy on the same machine), as uvicorn does."""
+    return {"X-Forwarded-For": address}
+
+
+def _login(app: App, user: str, password: str, address: str) -> httpx.Response:
+    return httpx.post(app.url + "login", data={"username": user, "password": password},
+                      headers=_from(address), timeout=30)
+
+
+def test_repeated_failures_from_one_address_lock_it_out_for_a_while(app: App):
+    address = "198.51.100.7"
+    started = time.monotonic()
+    codes = [_login(app, f"guess{n}", "wrong", address).status_code for n in range(30)]
+    assert codes[:LOGIN_ATTEMPTS] == [400] * LOGIN_ATTEMPTS
+    assert set(codes[LOGIN_ATTEMPTS:]) == {429}, "after the failures, nothing is tried"
+    locked = _login(app, USER, PASSWORD, address)  # even the right password, from there
+    assert locked.status_code == 429 and "Too many failed logins" in locked.json()["detail"]
+    assert 1 <= int(locked.headers["retry-after"]) <= LOCKOUT_S + 1
+    assert _login(app, USER, PASSWORD, "198.51.100.8").status_code == 200  # another address
+    time.sleep(max(0.0, started + LOCKOUT_S + 0.3 - time.monotonic()))
+    assert _login(app, USER, PASSWORD, address).status_code == 200  # the lockout is over
+
+
+def test_repeated_failures_for_one_user_name_lock_it_out_and_the_lockout_grows(app: App):
+    user, addresses = "kansliet-gissning", [f"203.0.113.{n}" for n in range(1, 12)]
+    for n in range(LOGIN_ATTEMPTS):  # each from another address
+        assert _login(app, user, f"guess{n}", addresses[n]).status_code == 400
+    first = _login(app, user, "guess", addresses[-1])
+    assert first.status_code == 429
+    time.sleep(int(first.headers["retry-after"]) + 0.3)
+    assert _login(app, user, "again", addresses[-2]).status_code == 400  # one more failure…
+    second = _login(app, user, "guess", addresses[-3])
+    assert second.status_code == 429  # …locks it out again, for twice as long
+    assert int(second.headers["retry-after"]) > LOCKOUT_S
