@@ -121,11 +121,12 @@ def parse(text: str, language: str = "auto", *, known: Collection[str] = (),
     """Parse a cleaned question once. `language`: "auto" or a forced "sv"/"en"; `known`: the
     corpus's own words (names it mentions stay names); `naming`: the index's instrument
     lookup."""
-    names = find_names(text, known)
-    detected = detect(text, names, _known_names(text, known))
+    asked = asking(text)  # the question's language is that of the sentences that ask
+    names = find_names(asked, known)
+    detected = detect(asked, names, _known_names(asked, known))
     chosen: Language = language if language in ("sv", "en") else (  # type: ignore[assignment]
         "en" if detected == "other" else detected)
-    search = asking(as_roles(text, names, chosen))
+    search = as_roles(asked, names, chosen)
     return Query(
         text=text, language=chosen, search=search, names=tuple(n.text for n in names),
         parts=tuple(asked_parts(search)), naming=naming(text) if naming else UNNAMED,

@@ -22,7 +22,7 @@ from assistant.index import open_index
 from assistant.llm import LLMConfig, ModelTimeout, chat_model
 from assistant.manifest import of_kind
 from assistant.membership import with_scope
-from assistant.query import Query, detect, find_names
+from assistant.query import Query, asking, detect, find_names
 from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.store import StoreConfig
@@ -47,7 +47,8 @@ def resolve_language(question: str, lang: str) -> tuple[Language, str]:
         return lang, ""  # type: ignore[return-value]
     if lang != "auto":
         raise AssistantError(f"Unknown language {lang!r}; use one of: {', '.join(LANG_CHOICES)}.")
-    detected = detect(question, find_names(question))
+    asked = asking(question)
+    detected = detect(asked, find_names(asked))
     if detected == "other":
         return "en", UNSUPPORTED_LANGUAGE
     return detected, ""

@@ -24,7 +24,7 @@ def _evidence() -> Evidence:
     groups = {"d#a": [_chunk("a", "Städerna rapporterar varje år till rådet.")],
               "d#b": [_chunk("b", "Nätverket finansieras av städerna själva.")],
               "d#c": [_chunk("c", "Musik träffas två gånger per år.")]}
-    bank = {"d#b": [BankQuestion("q1", "d#b", "sv", "Vem betalar för nätverket?"),
+    bank = {"d#b": [BankQuestion("q1", "d#b", "sv", "Vem betalar nätverkets möten?"),
                     BankQuestion("q2", "d#b", "sv", "Hur finansieras nätverket?")]}
     return Evidence.build(groups, bank)
 
