@@ -69,7 +69,7 @@ def load_model(embedder: str) -> Model:
 
 def question_stems(query: Query) -> list[str]:
     """The content stems of a question, without the words that name an instrument."""
-    return terms(unnamed(query.search, query.naming.spans), query.language)
+    return terms(unnamed(query.search, query.naming.spans), query.asked_in)
 
 
 def features(query: Query, hit: Hit, evidence: Evidence, stems: Sequence[str],
@@ -78,7 +78,7 @@ def features(query: Query, hit: Hit, evidence: Evidence, stems: Sequence[str],
     training does not count as evidence for itself). `foreign`: the passage has no text in
     the question's language (an English-only instrument for a Swedish question), where
     coverage runs lower."""
-    key, language = hit.chunk.passage_key, query.language
+    key, language = hit.chunk.passage_key, query.asked_in
     stated = facts.evidence(hit.chunk.source_text)
     fact = 1.0 - len(query.asks - stated) / len(query.asks) if query.asks else 1.0
     bridge = _english if language == "sv" else None

@@ -46,6 +46,12 @@ class Query:
     asks: frozenset[str] = field(default_factory=frozenset)  # kinds of fact it asks for
     detected: Detected = "sv"  # the language its words are in ("other": neither)
 
+    @property
+    def asked_in(self) -> Language:
+        """The language its words are judged in: the one it is written in (English for a
+        third language), whatever language the answer is asked for."""
+        return "en" if self.detected == "other" else self.detected
+
 
 def _match(tokens: list[re.Match[str]], i: int, known: Collection[str]) -> Name | None:
     """The longest gazetteer name starting at token i (capitalised, and not a word the corpus

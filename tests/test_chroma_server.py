@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.bank import load_questions
 from assistant.errors import AssistantError
 from assistant.index import load_chunks, open_index
 from assistant.manifest import Manifest, current_build
@@ -40,8 +41,15 @@ def count(store: StoreConfig, build: Path) -> int:
 
 
 def expected(build: Path) -> int:
-    """Passages plus their sentences, from the build's chunk store."""
-    return sum(1 + len(c.sentences) for c in load_chunks(build).values())
+    """Passages plus their sentences, from the build's chunk store, plus its bank questions
+    (which are kept beside the store, not on the server)."""
+    return sum(1 + len(c.sentences) for c in load_chunks(build).values()) + len(
+        load_questions(build))
+
+
+def on_server(build: Path) -> int:
+    """The vectors a build keeps on the server: passages and their sentences."""
+    return expected(build) - len(load_questions(build))
 
 
 def run(corpus: Path, index_dir: Path, e5, store: StoreConfig) -> IngestReport:
@@ -69,7 +77,7 @@ def test_ingest_puts_vectors_on_the_server(tmp_path: Path, e5, server: StoreConf
     assert manifest.store == f"http://{HOST}:{server.port}"
     assert manifest.collection == f"passages-{build_key(build)}"
     assert manifest.collection in names(server)
-    assert count(server, build) == expected(build) > manifest.chunk_count
+    assert count(server, build) == on_server(build) > manifest.chunk_count
     assert not (build / "chroma").exists()
     answer = load_assistant(index_dir, "e5", store=server).ask(QUESTION)
     assert not answer.abstained and "Vart fjärde år" in answer.text
@@ -88,7 +96,7 @@ def test_changes_reembed_little_and_prune_server_collections(tmp_path: Path, e5,
         report = run(corpus, index_dir, e5, server)
         assert report.changed and 0 < report.embedded <= 5
         assert report.copied == expected(report.build) - report.embedded > 150
-        assert count(server, report.build) == expected(report.build)
+        assert count(server, report.build) == on_server(report.build)
     kept = sorted((index_dir / "builds").glob("b-*"))
     assert len(kept) == 2
     assert names(server) - before == {Manifest.load(b).collection for b in kept}
