@@ -194,7 +194,8 @@ class HybridRetriever(BaseRetriever):
             group = self.index.groups[key]
             best = max(found.cosine.get(c.chunk_id, 0.0) for c in group)
             chosen, original = pick(group, language, source)
-            hit = Hit(chosen, score, rank, best, original, bank=found.bank.get(key, 0.0))
+            # A passage with no bank questions (a new document) is its own question.
+            hit = Hit(chosen, score, rank, best, original, bank=found.bank.get(key, best))
             hits.append(replace(hit, items=self._items(hit, language, source)))
         return hits
 
