@@ -20,6 +20,7 @@ from assistant.settings import Settings
 from assistant.web_security import LoginThrottle, RequestGuard, SecurityHeaders, ThrottledLogin
 
 RUN_PREFIX = "kreativa-app-"
+STOP_S = 5  # seconds the app waits for open connections when it is stopped
 UNAVAILABLE = ("## Assistenten är inte tillgänglig / The assistant is unavailable\n\n{why}\n\n"
                "Be den som driver tjänsten att köra kommandot ovan och starta om appen. / "
                "Ask whoever runs this service to run the command above and restart the app.")
@@ -69,7 +70,9 @@ def serve(demo: gr.Blocks, settings: Settings, login: tuple[str, str] | None,
                         max_file_size=0,  # the app takes no files
                         ssr_mode=False, mcp_server=False, pwa=False, enable_monitoring=False)
     print(f"* Running on local URL:  http://{settings.host}:{settings.port}", flush=True)
-    # uvicorn stops gracefully on SIGTERM, then raises it again: exit through Python, so
-    # that the private folders are removed on the way out.
+    # uvicorn stops gracefully on SIGTERM (an open page's event stream is closed after
+    # STOP_S), then raises it again: exit through Python, so that the private folders are
+    # removed on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                timeout_graceful_shutdown=STOP_S)

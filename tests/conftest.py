@@ -122,4 +122,9 @@ def running_app(tmp: Path, port: int | None = None, **env: str) -> Iterator[Runn
         yield RunningApp(url, port, proc, output)
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+            raise AssertionError("the app did not stop within 30 s of SIGTERM") from None

@@ -310,3 +310,22 @@ def test_another_site_cannot_frame_the_page(page: Page, app_url: str):
         context.close()
         server.shutdown()
         server.server_close()
+
+
+def test_the_app_stops_with_a_page_open_and_removes_its_files(page: Page, data_dir: Path,
+                                                              tmp_path: Path):
+    """An open page keeps an event stream to the app; stopping the app (SIGTERM) must not
+    wait for it, and the files it served go with it."""
+    assert page.context.browser is not None
+    temp = tmp_path / "gradio"
+    with running_app(tmp_path, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_AUDIT="false",
+                     GRADIO_TEMP_DIR=str(temp)) as app:
+        context = page.context.browser.new_context()
+        tab = _opened(context.new_page(), app.url)
+        _ask(tab, "Hur ofta ska de kreativa städerna rapportera till Unesco?")
+        expect(tab.locator("#chat")).to_contain_text("Vart fjärde år")
+        assert list(temp.glob("kreativa-app-*/gradio/*")), "the page's files are served"
+        app.proc.terminate()
+        assert app.proc.wait(timeout=20) == 0, "stopped with the page still open"
+        context.close()
+    assert not list(temp.glob("kreativa-app-*")), "its private folder is removed"
