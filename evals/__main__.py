@@ -18,14 +18,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from rich.progress import Progress, TaskID
 
 from assistant.errors import AssistantError
 from assistant.llm import chat_model
-from assistant.service import load_assistant
+from assistant.service import Assistant, load_assistant
 from assistant.settings import BACKENDS, REPO_ROOT, Settings, load_settings
 from assistant.support import SupportChecker
+from assistant.types import Document
 from evals.blind import run_blind
 from evals.calibrate import calibration_report
 from evals.cases import CASES_FILE, Case, load_cases
@@ -75,16 +77,23 @@ def run_systems(systems: list[System], cases: list[Case], checker: SupportChecke
     return out
 
 
-def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case],
-                 command: str) -> dict[str, Any]:
-    """Everything `latest.json` holds."""
-    backend = args.backend or settings.backend
+def _loaded(settings: Settings, backend: str
+            ) -> tuple[Assistant, Embeddings, list[Document]]:
+    """The assistant with the backend, the embedder of its index, and the documents."""
     assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k,
                                settings.llm_config(backend), settings.store_config())
     embeddings = assistant.retriever.index.store.embeddings
     if embeddings is None:
         raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
     documents, _ = load_documents(settings.corpus_dir, settings.sources_dir, fetching=False)
+    return assistant, embeddings, documents
+
+
+def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case],
+                 command: str) -> dict[str, Any]:
+    """Everything `latest.json` holds."""
+    backend = args.backend or settings.backend
+    assistant, embeddings, documents = _loaded(settings, backend)
     checker = SupportChecker(embeddings)
     systems: list[System] = [Pipeline(assistant)]
     if not args.no_baseline:
@@ -114,13 +123,7 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
 
 def blind_report(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     """`blind.json`: every blind set's figures (extractive backend unless --backend)."""
-    backend = args.backend or settings.backend
-    assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k,
-                               settings.llm_config(backend), settings.store_config())
-    embeddings = assistant.retriever.index.store.embeddings
-    if embeddings is None:
-        raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
-    documents, _ = load_documents(settings.corpus_dir, settings.sources_dir, fetching=False)
+    assistant, embeddings, documents = _loaded(settings, args.backend or settings.backend)
     texts = {d.doc_id: d.text for d in documents}
     return run_blind(assistant, SupportChecker(embeddings), texts)
 
