@@ -40,13 +40,6 @@ def clearly_other(text: str) -> bool:
         values[0].value >= OTHER_CONFIDENCE)
 
 
-def detect(text: str) -> Detected:
-    """Detect the language of a question: 'sv', 'en', or 'other'."""
-    if clearly_other(text):
-        return "other"
-    return sv_or_en(text)
-
-
 def sv_or_en(text: str) -> Literal["sv", "en"]:
     """Swedish or English, whichever the text is closer to."""
     return "sv" if _sv_or_en().detect_language_of(text) == Language.SWEDISH else "en"

@@ -8,15 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Literal
 
 from assistant import facts
-from assistant.language import clearly_other, sv_or_en
+from assistant.language import Detected, clearly_other, sv_or_en
 from assistant.lexicon import function_words, gazetteer, longest_name, roles
 from assistant.text import asked_parts, split_sentences, words
 from assistant.types import UNNAMED, Language, Naming
 
-Detected = Literal["sv", "en", "other"]
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _GENITIVE = re.compile(r"(?:['’]s|s)$")
 CLEAR_VOTE = 2  # function words of one language only, enough to rule out a third language

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import AssistantError
-from assistant.language import detect
+from assistant.query import detect
 from assistant.service import UNSUPPORTED_LANGUAGE, resolve_language
 
 
