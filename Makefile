@@ -44,7 +44,7 @@ bench: $(VENV)/.installed-eval
 	$(WITH_SOURCES) $(BIN)/python -m evals.bench
 	$(WITH_SOURCES) $(BIN)/python -m evals.load
 
-# The README's screenshots of each user group's entry point (docs/screenshots/*.png), from
+# The screenshots of each user group's entry point (docs/screenshots/*.png), from
 # the real app in headless Chromium (apt-get install chromium).
 screenshots: ingest $(VENV)/.installed-test
 	$(WITH_SOURCES) $(BIN)/python -m evals.screenshots

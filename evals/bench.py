@@ -261,7 +261,7 @@ def require_instruments(settings: Settings) -> Path:
 
     folder = settings.sources_dir
     fix = ("set ASSISTANT_SOURCES_DIR to the folder with the instruments' texts "
-           "(here: ../shared/corpus); see the README's \"Referenced documents\"")
+           "(here: ../shared/corpus); see \"Referenced documents\" in docs/operations.md")
     if folder is None or not folder.is_dir():
         raise AssistantError(f"No sources folder at {folder}: the benchmark indexes the "
                              f"guideline and the referenced instruments; {fix}.")

@@ -1,6 +1,7 @@
-"""`python -m evals.screenshots`: the README's screenshots, one per user group's entry point
-(the chat, the obligations and reporting calendar, the membership path, draft replies), taken
-from the real app in Debian's headless Chromium. Writes docs/screenshots/*.png."""
+"""`python -m evals.screenshots`: the screenshots of the README and the user guides, one per
+user group's entry point (the chat, the obligations and reporting calendar, the membership
+path, draft replies), taken from the real app in Debian's headless Chromium. Writes
+docs/screenshots/*.png."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def all_documents() -> dict[str, str]:
 
 
 # What each in-sample set reaches with the calibrated decision (measured on 2026-12-05; see
-# the README), less about one case of slack. These sets were read while the decision's
+# docs/evaluation.md), less about one case of slack. These sets were read while the decision's
 # threshold was chosen (and, before it, while the retired rules were written), so they are
 # in-sample: the blind sets below are the estimate that matters.
 HELD = {  # set: (least recall@5 per pair, key facts, abstention; most false refusals)
