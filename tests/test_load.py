@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.format import plain
-from evals.load import LoadConfig, measure, message_text, summarise
+from evals.bench.load import LoadConfig, measure, message_text, summarise
 
 
 def test_three_users_twelve_questions_all_answered_and_audited(data_dir: Path,

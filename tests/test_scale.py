@@ -9,7 +9,7 @@ import pytest
 
 from assistant.index import SPACE
 from assistant.store import StoreConfig
-from evals.scale import (
+from evals.bench.scale import (
     Corpus,
     embed_corpus,
     embed_questions,

@@ -1,4 +1,4 @@
-"""`python -m evals.scale`: ingest throughput and query latency of the vector store at 1×, 10×
+"""`python -m evals.bench.scale`: ingest throughput and query latency of the vector store at 1×, 10×
 and 100× the corpus (its vectors replicated with distinct ids), in embedded Chroma and on a
 `chroma run` server. Embeds the corpus once, writes `bench/scale.json` and `bench/scale.png`,
 and prints a Markdown table.
@@ -289,7 +289,8 @@ def report(corpus: Corpus, rows: list[Row], queries: int, loads: list[float],
            seconds: float) -> dict[str, Any]:
     """Everything `bench/scale.json` holds."""
     out: dict[str, Any] = {
-        "machine": machine(), "command": shlex.join(["python", "-m", "evals.scale", *sys.argv[1:]]),
+        "machine": machine(),
+        "command": shlex.join(["python", "-m", "evals.bench.scale", *sys.argv[1:]]),
         "vectors_per_copy": len(corpus.entries), "queries": queries,
         "n_results": MIN_VECTORS, "embedding_s": round(corpus.seconds, 1),
         "embedding_vectors_per_s": round(corpus.per_second, 2),
@@ -347,7 +348,7 @@ def markdown_table(rows: list[Row]) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="python -m evals.scale", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evals.bench.scale", description=__doc__)
     parser.add_argument("--factors", default="1,10,100",
                         type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--queries", type=int, default=50)

@@ -6,7 +6,7 @@ peak memory, and recall@5 and faithfulness, so speed is never bought with correc
 Writes `bench/latest.json` and `bench/latest.md` and prints the table.
 
 Every step runs in a fresh interpreter of its own (`--worker`, the steps in
-`evals.bench_steps`): start-up is measured from a cold process, and memory peaks do not mix.
+`evals.bench.steps`): start-up is measured from a cold process, and memory peaks do not mix.
 Exit status 2 on bad input.
 """
 
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from assistant.settings import Settings
-    from evals.bench_steps import Job
+    from evals.bench.steps import Job
 
 SYSTEMS = ("ours", "baseline")
 STEP_TIMEOUT_S = 1200
@@ -170,7 +170,7 @@ def run_step(job: Job, timeout: float = STEP_TIMEOUT_S) -> dict[str, Any]:
     """Run a job in a fresh interpreter; its result, with times since it was spawned."""
     from assistant.errors import AssistantError
     from assistant.settings import REPO_ROOT
-    from evals.bench_steps import RESULT
+    from evals.bench.steps import RESULT
 
     command = [sys.executable, "-m", "evals.bench", "--worker", json.dumps(asdict(job))]
     spawned = time.time()
@@ -273,7 +273,7 @@ def require_instruments(settings: Settings) -> Path:
 
 def machine(loads: Sequence[float]) -> dict[str, Any]:
     """CPU, cores, RAM, OS, Python, package versions, and the load while measuring."""
-    from evals.scale import machine as basics
+    from evals.bench.scale import machine as basics
 
     versions: dict[str, str | None] = {}
     for name in PACKAGES:
@@ -288,9 +288,9 @@ def base_job(settings: Settings, args: argparse.Namespace
              ) -> tuple[Job, tuple[str, ...], list[str]]:
     """The job every step starts from, the cases for the language model (none when it is
     skipped or missing), and notes on what is not measured."""
-    from evals.bench_steps import Job
+    from evals.bench.coldstart import QUESTIONS
+    from evals.bench.steps import Job
     from evals.cases import load_cases
-    from evals.coldstart import QUESTIONS
 
     sources = require_instruments(settings)
     cases = spread(load_cases(args.cases_file), args.limit)
@@ -319,7 +319,7 @@ def measured(job: Job, llm_ids: tuple[str, ...], index: Path | None,
 
 def bench(settings: Settings, args: argparse.Namespace, command: str) -> dict[str, Any]:
     """Measure both systems and build everything `latest.json` holds."""
-    from evals.scale import BUSY_LOAD
+    from evals.bench.scale import BUSY_LOAD
 
     started, load = time.perf_counter(), os.getloadavg()[0]
     job, llm_ids, notes = base_job(settings, args)
@@ -375,12 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (or, with --worker, one step of it) and write the report."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
-        from evals.bench_steps import work
+        from evals.bench.steps import work
 
         return work(argv[1])
     from assistant.errors import AssistantError
     from assistant.settings import load_settings
-    from evals.scale import write_json
+    from evals.bench.scale import write_json
 
     args = _parser().parse_args(argv)
     try:

@@ -1,4 +1,4 @@
-"""`python -m evals.screenshots`: the README's screenshots, one per user group's entry point
+"""`python -m evals.bench.screenshots`: the README's screenshots, one per user group's entry point
 (the chat, the obligations and reporting calendar, the membership path, draft replies), taken
 from the real app in Debian's headless Chromium. Writes docs/screenshots/*.png."""
 
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.settings import REPO_ROOT, Settings
-from evals.load import NO_TELEMETRY, running_app, wait_ready
-from evals.scale import free_port
+from evals.bench.load import NO_TELEMETRY, running_app, wait_ready
+from evals.bench.scale import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -82,7 +82,7 @@ def take(url: str, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Start the app on a free loopback port over the data folder, take the screenshots."""
-    parser = argparse.ArgumentParser(prog="python -m evals.screenshots", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evals.bench.screenshots", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Settings().data_dir,
                         help="A data folder with an index (default: the app's).")
     parser.add_argument("--out", type=Path, default=OUT)

@@ -1,4 +1,4 @@
-"""`python -m evals.load`: many users asking at once through the app's API on loopback.
+"""`python -m evals.bench.load`: many users asking at once through the app's API on loopback.
 
 Starts the real `app.py` once per --concurrency value, sends the evaluation questions (Swedish
 and English, round-robin) from --users threads, each with its own `gradio_client.Client`, and
@@ -33,9 +33,9 @@ from app import FAILED
 from assistant.audit import AuditLog
 from assistant.format import plain
 from assistant.settings import REPO_ROOT, Settings
+from evals.bench.coldstart import _first_answer
+from evals.bench.scale import free_port
 from evals.cases import load_cases
-from evals.coldstart import _first_answer
-from evals.scale import free_port
 
 USERS = 20
 QUESTIONS = 500
@@ -305,7 +305,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def _parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m evals.load", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evals.bench.load", description=__doc__)
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--questions", type=int, default=QUESTIONS)
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY),
@@ -350,7 +350,7 @@ def main() -> int:
         return 130
     print(table(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    command = "python -m evals.load " + " ".join(sys.argv[1:])
+    command = "python -m evals.bench.load " + " ".join(sys.argv[1:])
     report = {"command": command.strip(), "cpus": os.cpu_count(), "runs": rows}
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 1 if any(r["errors"] or r["audit_lost"] for r in rows) else 0
