@@ -14,18 +14,7 @@ import pytest
 
 from assistant.errors import AssistantError
 from assistant.settings import REPO_ROOT
-from evals.bench import (
-    Metric,
-    lookup,
-    markdown,
-    metrics,
-    plan,
-    ratio,
-    rows,
-    run_step,
-    since,
-    spread,
-)
+from evals.bench.runner import plan, run_step, since, spread
 from evals.bench.steps import (
     RESULT,
     Job,
@@ -36,6 +25,7 @@ from evals.bench.steps import (
     stored_baseline,
     work,
 )
+from evals.bench.table import Metric, lookup, markdown, metrics, ratio, rows
 from evals.cases import CASES_FILE, load_cases
 from evals.systems import NaiveRAG
 from ingest.loaders import load_corpus
