@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return work(argv[1])
     from assistant.errors import AssistantError
     from assistant.settings import load_settings
+    from evals.bench.machine import write_json
     from evals.bench.runner import bench
-    from evals.bench.scale import write_json
     from evals.bench.table import render
 
     args = _parser().parse_args(argv)

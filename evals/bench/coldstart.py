@@ -16,7 +16,7 @@ import time
 from gradio_client import Client
 
 from assistant.settings import REPO_ROOT
-from evals.bench.scale import free_port
+from evals.bench.servers import free_port
 
 QUESTIONS = ["Hur ofta ska de kreativa städerna rapportera till Unesco?",
              "What must a creative city report to the Swedish National Commission, and when?",

@@ -34,7 +34,7 @@ from assistant.audit import AuditLog
 from assistant.format import plain
 from assistant.settings import REPO_ROOT, Settings
 from evals.bench.coldstart import _first_answer
-from evals.bench.scale import free_port
+from evals.bench.servers import free_port
 from evals.cases import load_cases
 
 USERS = 20

@@ -155,7 +155,7 @@ def require_instruments(settings: Settings) -> Path:
 
 def machine(loads: Sequence[float]) -> dict[str, Any]:
     """CPU, cores, RAM, OS, Python, package versions, and the load while measuring."""
-    from evals.bench.scale import machine as basics
+    from evals.bench.machine import machine as basics
 
     versions: dict[str, str | None] = {}
     for name in PACKAGES:
@@ -201,7 +201,7 @@ def measured(job: Job, llm_ids: tuple[str, ...], index: Path | None,
 
 def bench(settings: Settings, args: argparse.Namespace, command: str) -> dict[str, Any]:
     """Measure both systems and build everything `latest.json` holds."""
-    from evals.bench.scale import BUSY_LOAD
+    from evals.bench.machine import BUSY_LOAD
 
     started, load = time.perf_counter(), os.getloadavg()[0]
     job, llm_ids, notes = base_job(settings, args)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from assistant.settings import REPO_ROOT, Settings
 from evals.bench.load import NO_TELEMETRY, running_app, wait_ready
-from evals.bench.scale import free_port
+from evals.bench.servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
