@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.settings import REPO_ROOT, Settings
-from evals.bench.load import NO_TELEMETRY, running_app, wait_ready
+from evals.bench.app_process import NO_TELEMETRY, running_app, wait_ready
 from evals.bench.servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
