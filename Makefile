@@ -42,12 +42,12 @@ eval: ingest $(VENV)/.installed-eval
 # 20 users asking 500 questions through the app (bench/load.json). Not part of `make test`.
 bench: $(VENV)/.installed-eval
 	$(WITH_SOURCES) $(BIN)/python -m evals.bench
-	$(WITH_SOURCES) $(BIN)/python -m evals.load
+	$(WITH_SOURCES) $(BIN)/python -m evals.bench.load
 
 # The screenshots of each user group's entry point (docs/screenshots/*.png), from
 # the real app in headless Chromium (apt-get install chromium).
 screenshots: ingest $(VENV)/.installed-test
-	$(WITH_SOURCES) $(BIN)/python -m evals.screenshots
+	$(WITH_SOURCES) $(BIN)/python -m evals.bench.screenshots
 
 run: ingest
 	$(WITH_SOURCES) $(BIN)/python app.py

@@ -19,7 +19,7 @@ from assistant.embeddings import make_embedder
 from assistant.index import open_index
 from assistant.service import Assistant, load_assistant
 from assistant.settings import REPO_ROOT
-from evals.scale import free_port
+from evals.bench.servers import free_port
 from ingest.pipeline import ingest
 
 CORPUS = REPO_ROOT / "corpus"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
-from evals.screenshots import CHROMIUM, CHROMIUM_ARGS
+from evals.bench.screenshots import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import running_app
 
 TIMEOUT_MS = 60_000

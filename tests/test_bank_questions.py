@@ -24,23 +24,25 @@ from assistant.llm import LLMConfig
 from assistant.types import Chunk
 from ingest.bank import BANK_DIR, BankEntry, load_bank, originals, passage_hash
 from ingest.pipeline import IngestReport
-from ingest.questions import (
+from ingest.question_filter import (
     MAX_CHARS,
     NOT_A_QUESTION,
     NOT_IN_TOP,
     OTHER_DOCUMENT,
     REASONS,
     PassageResult,
-    QuestionsReport,
-    Target,
     filter_retriever,
     judge,
-    model_label,
     parse_reply,
+    sift,
+)
+from ingest.questions import (
+    QuestionsReport,
+    Target,
+    model_label,
     progress_line,
     question_model,
     save_results,
-    sift,
     summary_lines,
     write_questions,
 )

@@ -14,19 +14,8 @@ import pytest
 
 from assistant.errors import AssistantError
 from assistant.settings import REPO_ROOT
-from evals.bench import (
-    Metric,
-    lookup,
-    markdown,
-    metrics,
-    plan,
-    ratio,
-    rows,
-    run_step,
-    since,
-    spread,
-)
-from evals.bench_steps import (
+from evals.bench.runner import plan, run_step, since, spread
+from evals.bench.steps import (
     RESULT,
     Job,
     latency,
@@ -36,6 +25,7 @@ from evals.bench_steps import (
     stored_baseline,
     work,
 )
+from evals.bench.table import Metric, lookup, markdown, metrics, ratio, rows
 from evals.cases import CASES_FILE, load_cases
 from evals.systems import NaiveRAG
 from ingest.loaders import load_corpus
@@ -109,7 +99,7 @@ def test_a_worker_reports_its_own_peak_memory_not_its_parents():
     """ru_maxrss survives fork and exec (a child reports the parent's peak); VmHWM does not."""
     ballast = bytearray(300 * 2**20)
     ballast[::4096] = b"\1" * len(ballast[::4096])
-    code = ("import resource; from evals.bench_steps import peak_rss_mb; "
+    code = ("import resource; from evals.bench.steps import peak_rss_mb; "
             "print(peak_rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
                          text=True, check=True).stdout.split()

@@ -14,7 +14,7 @@ from assistant.index import load_chunks, open_index
 from assistant.manifest import Manifest, current_build
 from assistant.service import load_assistant
 from assistant.store import StoreConfig, build_key
-from evals.scale import chroma_server, free_port
+from evals.bench.servers import chroma_server, free_port
 from ingest.pipeline import IngestReport, ingest
 from tests.conftest import CORPUS
 

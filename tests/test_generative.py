@@ -23,8 +23,8 @@ from assistant.llm import LLMConfig, bundled_gguf, configured_backends
 from assistant.service import Assistant
 from assistant.support import SupportChecker
 from assistant.types import Answer, Citation
+from evals.bench.servers import free_port
 from evals.judge import judged_claims, verdict
-from evals.scale import free_port
 
 QUESTIONS = [("Hur ofta ska de kreativa städerna rapportera till Unesco?", "sv"),
              ("How is the network funded?", "en")]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.format import plain
-from evals.load import LoadConfig, measure, message_text, summarise
+from evals.bench.load import LoadConfig, measure, summarise
+from evals.bench.load_users import message_text
 
 
 def test_three_users_twelve_questions_all_answered_and_audited(data_dir: Path,

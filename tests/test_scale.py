@@ -9,18 +9,16 @@ import pytest
 
 from assistant.index import SPACE
 from assistant.store import StoreConfig
-from evals.scale import (
+from evals.bench.machine import write_json
+from evals.bench.scale import markdown_table, report, write_plot
+from evals.bench.scale_measure import (
     Corpus,
     embed_corpus,
     embed_questions,
     fill,
     load_entries,
-    markdown_table,
     measure,
     query_latencies,
-    report,
-    write_json,
-    write_plot,
 )
 from tests.conftest import CORPUS
 

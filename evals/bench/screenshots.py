@@ -1,5 +1,5 @@
-"""`python -m evals.screenshots`: the screenshots of the README and the user guides, one per
-user group's entry point (the chat, the obligations and reporting calendar, the membership
+"""`python -m evals.bench.screenshots`: the screenshots of the README and the user guides, one
+per user group's entry point (the chat, the obligations and reporting calendar, the membership
 path, draft replies), taken from the real app in Debian's headless Chromium. Writes
 docs/screenshots/*.png."""
 
@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.settings import REPO_ROOT, Settings
-from evals.load import NO_TELEMETRY, running_app, wait_ready
-from evals.scale import free_port
+from evals.bench.app_process import NO_TELEMETRY, running_app, wait_ready
+from evals.bench.servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -83,7 +83,7 @@ def take(url: str, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Start the app on a free loopback port over the data folder, take the screenshots."""
-    parser = argparse.ArgumentParser(prog="python -m evals.screenshots", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evals.bench.screenshots", description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=Settings().data_dir,
                         help="A data folder with an index (default: the app's).")
     parser.add_argument("--out", type=Path, default=OUT)

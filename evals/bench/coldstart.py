@@ -1,4 +1,4 @@
-"""`python -m evals.coldstart`: time from `make run` to the first answer in the app (with an
+"""`python -m evals.bench.coldstart`: time from `make run` to the first answer in the app (with an
 empty data folder, so it includes the first ingest, unless --data-dir names one that holds an
 index), then warm answers through the app's API. Loopback only, bounded in time."""
 
@@ -16,7 +16,7 @@ import time
 from gradio_client import Client
 
 from assistant.settings import REPO_ROOT
-from evals.scale import free_port
+from evals.bench.servers import free_port
 
 QUESTIONS = ["Hur ofta ska de kreativa städerna rapportera till Unesco?",
              "What must a creative city report to the Swedish National Commission, and when?",
@@ -42,7 +42,7 @@ def _first_answer(url: str, proc: subprocess.Popen, started: float) -> tuple[Cli
 
 def main() -> int:
     """Run the measurement and print JSON."""
-    parser = argparse.ArgumentParser(prog="python -m evals.coldstart", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evals.bench.coldstart", description=__doc__)
     parser.add_argument("--data-dir", help="reuse this data folder (default: a new empty one)")
     args = parser.parse_args()
     port = free_port()

@@ -1,4 +1,4 @@
-"""`python -m evals.speed`: tokens per second of the llamacpp backend on this machine
+"""`python -m evals.bench.speed`: tokens per second of the llamacpp backend on this machine
 (prompt processing and generation, from llama.cpp's own timings), on real prompts."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _timed(llama: Any, messages: list[dict[str, str]], max_tokens: int
 
 def main() -> int:
     """Generate answers to a few questions and report prompt and generation speed."""
-    parser = argparse.ArgumentParser(prog="python -m evals.speed", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evals.bench.speed", description=__doc__)
     parser.add_argument("--max-tokens", type=int, default=200)
     args = parser.parse_args()
     settings = Settings()

@@ -1,4 +1,4 @@
-"""`python -m evals.load`: many users asking at once through the app's API on loopback.
+"""`python -m evals.bench.load`: many users asking at once through the app's API on loopback.
 
 Starts the real `app.py` once per --concurrency value, sends the evaluation questions (Swedish
 and English, round-robin) from --users threads, each with its own `gradio_client.Client`, and
@@ -12,41 +12,30 @@ import argparse
 import json
 import math
 import os
-import queue
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
-from gradio_client import Client
-
-from app import FAILED
 from assistant.audit import AuditLog
-from assistant.format import plain
 from assistant.settings import REPO_ROOT, Settings
-from evals.cases import load_cases
-from evals.coldstart import _first_answer
-from evals.scale import free_port
+from evals.bench.app_process import NO_TELEMETRY, process_stats, running_app, wait_ready
+from evals.bench.load_users import Run, questions, run_users
+from evals.bench.servers import free_port
 
 USERS = 20
 QUESTIONS = 500
 CONCURRENCY = (Settings.model_fields["concurrency"].default,)  # the app's own default
 OUT = REPO_ROOT / "bench" / "load.json"
 ASSISTANT_CLI = Path(sys.executable).parent / "assistant"
-NO_TELEMETRY = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
-REQUEST_TIMEOUT_S = 120.0
 RUN_TIMEOUT_S = 900.0
 INGEST_TIMEOUT_S = 1800.0
-STOP_TIMEOUT_S = 20.0
 SHOWN_ERRORS = 5
 
 
@@ -59,122 +48,6 @@ class LoadConfig:
     users: int = USERS
     questions: int = QUESTIONS
     timeout_s: float = RUN_TIMEOUT_S
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One question through `/ask`: its latency, the app's output, what was wrong with it."""
-
-    question: str
-    latency_ms: float
-    output: Any
-    error: str | None
-
-
-@dataclass(frozen=True)
-class Run:
-    """One load run against one app: the replies, the app's /proc figures before and after,
-    the questions its audit log recorded, and this process's CPU seconds."""
-
-    concurrency: int
-    users: int
-    asked: list[str]
-    replies: list[Reply]
-    wall_s: float
-    app_before: dict[str, float]
-    app_after: dict[str, float]
-    audited: list[str]
-    client_cpu_s: float
-
-
-def questions(total: int) -> list[str]:
-    """`total` questions from the evaluation cases, alternating Swedish and English."""
-    cases = load_cases()
-    by_lang = [[c.question for c in cases if c.language == lang] for lang in ("sv", "en")]
-    mixed = [q for pair in zip_longest(*by_lang) for q in pair if q]
-    return [mixed[i % len(mixed)] for i in range(total)]
-
-
-def message_text(message: dict[str, Any]) -> str:
-    """The text of one chat message (a string, or Gradio's list of typed parts)."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    return "".join(str(p.get("text", "")) for p in content or [] if isinstance(p, dict))
-
-
-def reply_error(output: Any, question: str) -> str | None:
-    """What is wrong with one `/ask` output (chat, sources, question box), or None."""
-    try:
-        chat, sources, box = output
-        user, bot = chat
-        roles = (user.get("role"), bot.get("role"))
-    except (TypeError, ValueError, AttributeError):
-        return f"unexpected output shape: {str(output)[:120]}"
-    if roles != ("user", "assistant"):
-        return f"unexpected roles: {roles}"
-    if plain(message_text(user)) != question:
-        return "the chat shows another question"
-    answer = message_text(bot).strip()
-    if not answer or FAILED in answer:
-        return f"error reply: {answer[:120] or '(empty)'}"
-    if not isinstance(sources, str) or box != "":
-        return "unexpected sources panel or question box"
-    return None
-
-
-def ask(client: Client, question: str) -> Reply:
-    """Ask one question as a new chat, timing it; an exception becomes the reply's error."""
-    started = time.perf_counter()
-    try:
-        job = client.submit(question, [], "auto", api_name="/ask")
-        output = job.result(timeout=REQUEST_TIMEOUT_S)
-        error = reply_error(output, question)
-    except Exception as err:  # every failure is counted; none stops the run
-        output, error = None, f"{type(err).__name__}: {err}"
-    return Reply(question, (time.perf_counter() - started) * 1000, output, error)
-
-
-def _user(client: Client, todo: queue.SimpleQueue[str], replies: list[Reply],
-          deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            question = todo.get_nowait()
-        except queue.Empty:
-            return
-        replies.append(ask(client, question))
-
-
-def run_users(url: str, users: int, asked: Sequence[str], timeout_s: float
-              ) -> tuple[list[Reply], float]:
-    """Ask every question once, shared among `users` threads; (replies, wall seconds)."""
-    clients = [Client(url, verbose=False) for _ in range(users)]
-    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
-    for question in asked:
-        todo.put(question)
-    replies: list[Reply] = []
-    started = time.monotonic()
-    threads = [threading.Thread(target=_user, args=(c, todo, replies, started + timeout_s),
-                                daemon=True) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(0.0, started + timeout_s + REQUEST_TIMEOUT_S - time.monotonic()))
-    wall = time.monotonic() - started
-    for client in clients:
-        client.close()
-    return list(replies), wall
-
-
-def process_stats(pid: int) -> dict[str, float]:
-    """A process's resident memory now (VmRSS) and at its peak (VmHWM) in kB, its threads,
-    and the CPU seconds it has used (user + system), from /proc."""
-    wanted = {"VmRSS", "VmHWM", "Threads"}
-    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    pairs = (line.split(":", 1) for line in status.splitlines() if ":" in line)
-    stats = {name: float(value.split()[0]) for name, value in pairs if name in wanted}
-    ticks = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
-    return stats | {"cpu_s": (int(ticks[11]) + int(ticks[12])) / os.sysconf("SC_CLK_TCK")}
 
 
 def ensure_index(config: LoadConfig) -> None:
@@ -202,41 +75,6 @@ def app_env(config: LoadConfig, port: int, audit: Path, concurrency: int) -> dic
     return {**os.environ, **NO_TELEMETRY, **_data_env(config), "ASSISTANT_HOST": "127.0.0.1",
             "ASSISTANT_PORT": str(port), "ASSISTANT_AUDIT": "true",
             "ASSISTANT_AUDIT_LOG": str(audit), "ASSISTANT_CONCURRENCY": str(concurrency)}
-
-
-@contextmanager
-def running_app(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`app.py` in its own process group, its output in `log`; stopped on the way out."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT,
-                                env=env, start_new_session=True, stdout=out,
-                                stderr=subprocess.STDOUT)
-    try:
-        yield proc
-    finally:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the app's process group: SIGTERM, then SIGKILL after STOP_TIMEOUT_S."""
-    with suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Wait (bounded) until the app has answered one question; say why when it cannot."""
-    try:
-        _first_answer(url, proc, time.monotonic())[0].close()
-    except SystemExit as err:
-        why = f"it exited with {proc.returncode}" if proc.poll() is not None else str(err)
-        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-        raise SystemExit(f"app.py did not answer: {why}\n" + "\n".join(tail)) from None
 
 
 def measure(config: LoadConfig, concurrency: int, scratch: Path) -> Run:
@@ -305,7 +143,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def _parser(settings: Settings) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m evals.load", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m evals.bench.load", description=__doc__)
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--questions", type=int, default=QUESTIONS)
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY),
@@ -350,7 +188,7 @@ def main() -> int:
         return 130
     print(table(rows))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    command = "python -m evals.load " + " ".join(sys.argv[1:])
+    command = "python -m evals.bench.load " + " ".join(sys.argv[1:])
     report = {"command": command.strip(), "cpus": os.cpu_count(), "runs": rows}
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 1 if any(r["errors"] or r["audit_lost"] for r in rows) else 0
