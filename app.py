@@ -32,6 +32,7 @@ from assistant.format import (
 from assistant.generate import Turn
 from assistant.llm import configured_backends
 from assistant.membership import membership_path
+from assistant.messages import bilingual, message
 from assistant.obligations import DESIGNATED, by_actor, due, read_register, to_csv
 from assistant.serve import private_files, serve, unavailable_page
 from assistant.service import Assistant, load_assistant
@@ -40,43 +41,40 @@ from assistant.types import Answer, Language, Obligation, Reply
 
 log = logging.getLogger("assistant.app")
 LANGUAGES = [("Auto", "auto"), ("Svenska", "sv"), ("English", "en")]
-EXAMPLES = {
-    "City staff / Stadens personal": [
+EXAMPLES = {  # each group's key in the message catalogue, and its example questions
+    "app.examples.city_staff": [
         "Hur ofta ska de kreativa städerna rapportera till Unesco?",
         "What must a creative city report to the Swedish National Commission, and when?",
     ],
-    "Prospective cities / Blivande kreativa städer": [
+    "app.examples.prospective": [
         "Who assesses applications from Swedish cities to join the network?",
         "Uppmuntrar Svenska Unescorådet fler städer att ansöka om medlemskap?",
     ],
-    "Council staff / Unescorådets kansli": [
+    "app.examples.council": [
         "Vad ska Svenska Unescorådet göra enligt riktlinjerna?",
         "How is the network funded?",
     ],
 }
-CHECKING = ("Skriver och kontrollerar varje mening mot källorna; bara kontrollerade meningar "
-            "visas… / Writing and checking every sentence against the sources; only checked "
-            "sentences are shown…")
+CHECKING = bilingual("app.chat.checking")
 FAILED = ("Something went wrong while answering; please try again. If it keeps happening, "
           "run `assistant ask` in a terminal to see the error.")
 Message = dict[str, Any]
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-LOGIN_MESSAGE = "Logga in / Log in: Unescos kreativa städer i Sverige"
+LOGIN_MESSAGE = f"{bilingual('app.log_in')}: Unescos kreativa städer i Sverige"
 FEEDBACK = {
-    "none": "Ställ en fråga först. / Ask a question first.",
-    "off": "Återkopplingen sparas inte: granskningsloggen är avstängd (ASSISTANT_AUDIT). / "
-           "Feedback is not kept: the audit log is off (ASSISTANT_AUDIT).",
-    "saved": "Tack! Återkopplingen är sparad. / Thank you, your feedback is saved.",
-    "failed": "Återkopplingen kunde inte sparas (se serverns logg). / The feedback could not "
-              "be saved (see the server log).",
-    "unrecorded": "Återkopplingen kan inte sparas: svaret kunde inte skrivas till "
-                  "granskningsloggen (se serverns logg). / The feedback cannot be saved: the "
-                  "answer could not be written to the audit log (see the server log).",
+    "none": bilingual("app.feedback.none"),
+    "off": bilingual("app.feedback.off"),
+    "saved": bilingual("app.feedback.saved"),
+    "failed": bilingual("app.feedback.failed"),
+    "unrecorded": bilingual("app.feedback.unrecorded"),
 }
-ALL_ACTORS = "Alla / All"
-REGISTER_HEADERS = ["Aktör / Actor", "Nivå / Level", "När / When", "Till / To",
-                    "Språk / Language", "Krav (svenska)", "Requirement (English)",
-                    "Avsnitt / Section", "Stycke / Passage"]
+ALL_ACTORS = bilingual("app.obligations.all_actors")
+REGISTER_HEADERS = [  # the requirement is in two columns, one per language, each named in it
+    bilingual("app.obligations.actor"), bilingual("app.obligations.level"),
+    bilingual("app.obligations.when"), bilingual("app.obligations.to"),
+    bilingual("app.obligations.language"), message("app.obligations.requirement", "sv"),
+    message("app.obligations.requirement", "en"), bilingual("app.obligations.section"),
+    bilingual("app.obligations.passage")]
 ANSWER_STEM = "svar-answer"
 CACHE_SWEEP_S = 3600  # Gradio deletes served exports older than this, this often
 _EXPORTS = tempfile.TemporaryDirectory(prefix="kreativa-exports-")  # removed at exit
@@ -97,6 +95,11 @@ class Shown:
 Update = tuple[list[Message], str, str, Shown | None]
 
 
+def example_label(key: str) -> str:
+    """An example group's label, English first ("City staff / Stadens personal")."""
+    return f"{message(key, 'en')} / {message(key, 'sv')}"
+
+
 def message_text(message: Message) -> str:
     """The text of a chat message (a string, or Gradio's list of typed parts)."""
     content = message.get("content")
@@ -111,12 +114,12 @@ def turns(history: list[Message], bounds: Bounds = DEFAULT_BOUNDS) -> list[Turn]
     last few messages are read, however long the chat (the service bounds them further)."""
     pairs: list[Turn] = []
     asked: str | None = None
-    for message in history[-4 * max(1, bounds.history_turns):]:
-        role = message.get("role")
+    for said in history[-4 * max(1, bounds.history_turns):]:
+        role = said.get("role")
         if role == "user":
-            asked = plain(message_text(message))
+            asked = plain(message_text(said))
         elif role == "assistant" and asked is not None:
-            pairs.append((asked, message_text(message)))
+            pairs.append((asked, message_text(said)))
             asked = None
     return pairs
 
@@ -242,29 +245,31 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
     with gr.Row():
         with gr.Column(scale=3):
             chat = gr.Chatbot(elem_id="chat", label="Chat", height=460)
-            question = gr.Textbox(elem_id="question", label="Fråga / Question",
+            question = gr.Textbox(elem_id="question", label=bilingual("app.chat.question"),
                                   placeholder="Hur ofta ska de kreativa städerna rapportera?")
             with gr.Row():
-                ask = gr.Button("Fråga / Ask", variant="primary", elem_id="ask")
-                lang = gr.Radio(LANGUAGES, value="auto", label="Svarsspråk / Language")
+                ask = gr.Button(bilingual("app.chat.ask"), variant="primary", elem_id="ask")
+                lang = gr.Radio(LANGUAGES, value="auto", label=bilingual("app.answer_language"))
                 backend = gr.Radio(list(assistants), value=default, elem_id="backend",
-                                   label="Svar / Answers", visible=len(assistants) > 1)
+                                   label=bilingual("app.chat.backend"),
+                                   visible=len(assistants) > 1)
             with gr.Row():
-                helpful = gr.Button("Hjälpsamt / Helpful", elem_id="helpful", size="sm")
-                unhelpful = gr.Button("Inte hjälpsamt / Not helpful", elem_id="unhelpful",
+                helpful = gr.Button(bilingual("app.chat.helpful"), elem_id="helpful",
+                                    size="sm")
+                unhelpful = gr.Button(bilingual("app.chat.not_helpful"), elem_id="unhelpful",
                                       size="sm")
                 comment = gr.Textbox(elem_id="comment", show_label=False, scale=2,
-                                     placeholder="Kommentar (valfri) / Comment (optional)")
+                                     placeholder=bilingual("app.chat.comment"))
             thanks = gr.Markdown(elem_id="feedback-status")
             with gr.Row():
-                export = gr.Button("Exportera svaret / Export the answer", size="sm",
+                export = gr.Button(bilingual("app.chat.export"), size="sm",
                                    elem_id="answer-export")
                 answer_md = gr.DownloadButton(".md", elem_id="answer-md", visible=False,
                                               size="sm")
                 answer_docx = gr.DownloadButton(".docx", elem_id="answer-docx", visible=False,
                                                 size="sm")
-            for label, examples in EXAMPLES.items():
-                gr.Examples(examples, inputs=[question], label=label)
+            for key, examples in EXAMPLES.items():
+                gr.Examples(examples, inputs=[question], label=example_label(key))
         with gr.Column(scale=2):
             sources = gr.Markdown(elem_id="sources", label="Sources")
     last = gr.State(None)
@@ -297,22 +302,22 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
 
 
 def _obligations_tab(register: list[Obligation]) -> None:
-    gr.Markdown("Varje ”ska” i riktlinjerna: vem, vad, när, till vem, på vilket språk. "
-                "Every “shall” (ska) clause of the guidelines, with its passage.")
+    gr.Markdown(bilingual("app.obligations.intro", between=" "))
     actors = [ALL_ACTORS, *sorted({r.actor for r in register})]
-    actor = gr.Dropdown(actors, value=ALL_ACTORS, label="Aktör / Actor", elem_id="actor")
+    actor = gr.Dropdown(actors, value=ALL_ACTORS, label=bilingual("app.obligations.actor"),
+                        elem_id="actor")
     rows, csv_path = register_update(register, ALL_ACTORS)
     table = gr.Dataframe(rows, headers=REGISTER_HEADERS, elem_id="register", wrap=True,
                          interactive=False)
     csv_file = gr.DownloadButton("CSV", value=csv_path, elem_id="register-csv", size="sm")
     actor.change(lambda a: register_update(register, a), [actor], [table, csv_file])
-    gr.Markdown("### Rapporteringskalender / Reporting calendar")
+    gr.Markdown(f"### {bilingual('app.obligations.calendar')}")
     with gr.Row():
-        city = gr.Dropdown(sorted(DESIGNATED), value="Östersund", label="Stad / City",
-                           elem_id="city")
-        year = gr.Number(date.today().year, precision=0, label="År / Year", elem_id="year",
-                         minimum=2000, maximum=2100)
-        show = gr.Button("Visa / Show", elem_id="calendar-show")
+        city = gr.Dropdown(sorted(DESIGNATED), value="Östersund",
+                           label=bilingual("app.obligations.city"), elem_id="city")
+        year = gr.Number(date.today().year, precision=0, label=bilingual("app.obligations.year"),
+                         elem_id="year", minimum=2000, maximum=2100)
+        show = gr.Button(bilingual("app.show"), elem_id="calendar-show")
     calendar = gr.Markdown(calendar_update(register, "Östersund", date.today().year),
                            elem_id="calendar")
     gr.on([show.click, city.change], lambda c, y: calendar_update(register, c, y),
@@ -320,26 +325,23 @@ def _obligations_tab(register: list[Obligation]) -> None:
 
 
 def _membership_tab(assistant: Assistant) -> None:
-    gr.Markdown("Vad källorna säger om att bli kreativ stad, med källa för varje svar. "
-                "What the sources say about joining the network, each answer cited.")
+    gr.Markdown(bilingual("app.membership.intro", between=" "))
     with gr.Row():
-        lang = gr.Radio(LANGUAGES[1:], value="sv", label="Språk / Language",
+        lang = gr.Radio(LANGUAGES[1:], value="sv", label=bilingual("app.membership.language"),
                         elem_id="membership-lang")
-        show = gr.Button("Visa / Show", variant="primary", elem_id="membership-show")
+        show = gr.Button(bilingual("app.show"), variant="primary", elem_id="membership-show")
     path = gr.Markdown(elem_id="membership")
     show.click(lambda lg: membership_update(assistant, lg), [lang], [path],
                api_name="membership")
 
 
 def _draft_tab(assistant: Assistant, audit: AuditLog | None) -> None:
-    gr.Markdown("Klistra in ett inkommande mejl; utkastet svarar på dess frågor ur källorna, "
-                "med numrerade källhänvisningar. Paste an incoming email; the draft answers "
-                "its questions from the sources, with numbered citations.")
-    email = gr.Textbox(lines=8, label="Inkommande mejl / Incoming email", elem_id="email")
+    gr.Markdown(bilingual("app.draft.intro", between=" "))
+    email = gr.Textbox(lines=8, label=bilingual("app.draft.email"), elem_id="email")
     with gr.Row():
-        lang = gr.Radio(LANGUAGES, value="auto", label="Svarsspråk / Language",
+        lang = gr.Radio(LANGUAGES, value="auto", label=bilingual("app.answer_language"),
                         elem_id="draft-lang")
-        write = gr.Button("Skriv utkast / Draft reply", variant="primary", elem_id="draft")
+        write = gr.Button(bilingual("app.draft.write"), variant="primary", elem_id="draft")
     draft = gr.Markdown(elem_id="draft-text")
     with gr.Row():
         draft_md = gr.DownloadButton(".md", elem_id="draft-md", visible=False, size="sm")
@@ -359,19 +361,18 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive",
         register = read_register(assistant.retriever.index.folder)
     with gr.Blocks(title=TITLE, delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S),
                    analytics_enabled=False) as demo:
-        gr.Markdown("## Riktlinjer för Unescos kreativa städer i Sverige · "
-                    "Guidelines for UNESCO Creative Cities in Sweden\nAsk in Swedish or "
+        gr.Markdown(f"## {bilingual('app.heading', between=' · ')}\nAsk in Swedish or "
                     "English; every answer cites the passage it comes from: the guideline "
                     "first, then the conventions it refers to, then (marked as such) the "
                     "supplement of later, dated facts.")
         with gr.Tabs():
-            with gr.Tab("Fråga / Ask", id="ask-tab"):
+            with gr.Tab(bilingual("app.tab.ask"), id="ask-tab"):
                 _chat_tab(assistants, default, audit)
-            with gr.Tab("Städer: skyldigheter / Cities: obligations", id="obligations-tab"):
+            with gr.Tab(bilingual("app.tab.obligations"), id="obligations-tab"):
                 _obligations_tab(register)
-            with gr.Tab("Bli kreativ stad / Joining", id="membership-tab"):
+            with gr.Tab(bilingual("app.tab.membership"), id="membership-tab"):
                 _membership_tab(assistant)
-            with gr.Tab("Svarsutkast / Draft a reply", id="draft-tab"):
+            with gr.Tab(bilingual("app.tab.draft"), id="draft-tab"):
                 _draft_tab(assistant, audit)
     return demo
 

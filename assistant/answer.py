@@ -9,51 +9,18 @@ from typing import Any
 
 from assistant.decide import Judged, Model, chosen
 from assistant.manifest import of_kind
-from assistant.membership import NOT_COVERED
+from assistant.messages import LANGUAGES, message
 from assistant.query import Query
 from assistant.types import GUIDELINE, SUPPLEMENT, Chunk, Citation, Hit, Language
 
-INTRO = {
-    "sv": "Enligt riktlinjerna:",
-    "en": "According to the guidelines (unofficial English translation; the Swedish "
-    "original is shown with each source):",
-}
-ABSTAIN = {
-    "sv": "Riktlinjerna säger inget om detta. Svenska Unescorådet kan svara på frågan.",
-    "en": "The guidelines do not say. The Swedish National Commission for UNESCO "
-    "(Svenska Unescorådet) can answer this question.",
-}
-# Time-bound passages (counts, members, "today", years) name the guideline's period.
-DATED_INTRO = {
-    "sv": "Enligt riktlinjerna (strategiperiod {period}):",
-    "en": "According to the guidelines (strategy period {period}; unofficial English "
-    "translation, the Swedish original is shown with each source):",
-}
 TIME_BOUND = re.compile(  # "today", a strategy period "2018–2021", a designation in a year
     r"\b(?:i ?dag|today|currently)\b|\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)\d\d\b"
     r"|\b(?:utsågs|designated)\b", re.IGNORECASE)
 MAX_LATER = 2  # supplement passages after the guideline's
-# The supplement's later facts: never presented as the guideline.
-SUPPLEMENT_HEADER = {
-    "sv": "Senare uppgifter ur tillägget (sammanställt {date}), inte ur riktlinjerna; varje "
-          "rad anger sin källa:",
-    "en": "Later facts from the supplement (compiled {date}), not from the guidelines; each "
-          "line names its source:",
-}
-SUPPLEMENT_ONLY = {
-    "sv": "Riktlinjerna säger inget om detta. Senare uppgifter ur tillägget (sammanställt "
-          "{date}), inte ur riktlinjerna; varje rad anger sin källa:",
-    "en": "The guidelines do not say. " + SUPPLEMENT_HEADER["en"],
-}
-# A referenced instrument's passages, after the guideline's (authority order).
-ACCORDING = {"sv": "Enligt {name} ({title}); citaten är på engelska, dokumentets språk här:",
-             "en": "According to the {name} ({title}):"}
-BACKGROUND = {"sv": "Bakgrund i {name} ({title}); citaten är på engelska, dokumentets språk "
-                    "här:",
-              "en": "Background in the {name} ({title}):"}
-_HEADER_STARTS = tuple(t.split("{")[0] for t in (
-    *ACCORDING.values(), *BACKGROUND.values(), *DATED_INTRO.values(),
-    *SUPPLEMENT_HEADER.values(), *SUPPLEMENT_ONLY.values()))
+# The opening lines of the headers that name who says what (their placeholders follow).
+_HEADER_STARTS = tuple(message(key, lang).split("{")[0] for lang in LANGUAGES for key in (
+    "answer.according", "answer.background", "answer.dated_intro", "answer.supplement_header",
+    "answer.supplement_only"))
 
 
 class Framing(frozenset[str]):
@@ -67,7 +34,8 @@ class Framing(frozenset[str]):
         return header or super().__contains__(line)
 
 
-FRAMING = Framing({*INTRO.values(), *ABSTAIN.values(), *NOT_COVERED.values()})
+FRAMING = Framing(message(key, lang) for lang in LANGUAGES
+                  for key in ("answer.intro", "answer.abstain", "membership.not_covered"))
 
 
 def select(judged: Sequence[Judged], model: Model, later: Collection[str] = ()) -> list[Hit]:
@@ -160,11 +128,13 @@ def header(group: list[Hit], language: Language, first: bool,
     date = str(record.get("date", ""))
     if chunk.is_guideline:
         dated = date and any(TIME_BOUND.search(h.chunk.text) for h in group)
-        return DATED_INTRO[language].format(period=date) if dated else INTRO[language]
+        return (message("answer.dated_intro", language, period=date) if dated
+                else message("answer.intro", language))
     if chunk.doc_id in of_kind(records or {}, SUPPLEMENT):
-        return (SUPPLEMENT_ONLY if first else SUPPLEMENT_HEADER)[language].format(date=date)
-    template = ACCORDING if first else BACKGROUND
-    return template[language].format(name=document_name(chunk), title=chunk.title)
+        key = "answer.supplement_only" if first else "answer.supplement_header"
+        return message(key, language, date=date)
+    key = "answer.according" if first else "answer.background"
+    return message(key, language, name=document_name(chunk), title=chunk.title)
 
 
 def dated_intro(citations: Collection[Citation], language: Language,
@@ -175,7 +145,7 @@ def dated_intro(citations: Collection[Citation], language: Language,
         record = (records or {}).get(cited.doc_id, {})
         date, guideline = str(record.get("date", "")), record.get("kind") == GUIDELINE
         if guideline and date and TIME_BOUND.search(cited.quote):
-            return DATED_INTRO[language].format(period=date)
+            return message("answer.dated_intro", language, period=date)
     return ""
 
 
@@ -188,7 +158,8 @@ def later_part(citations: Collection[Citation], language: Language, start: int,
     if not later:
         return "", []
     renumbered = [replace(c, n=start + i) for i, c in enumerate(later, start=1)]
-    head = SUPPLEMENT_HEADER[language].format(date=records[later[0].doc_id].get("date", ""))
+    head = message("answer.supplement_header", language,
+                   date=records[later[0].doc_id].get("date", ""))
     return head + "\n\n" + "\n".join(f"- {c.quote} [{c.n}]" for c in renumbered), renumbered
 
 
@@ -201,7 +172,7 @@ def extractive(query: Query, judged: Sequence[Judged], model: Model,
     language = query.language
     chosen_hits = select(judged, model, of_kind(records or {}, SUPPLEMENT))
     if not chosen_hits:
-        return ABSTAIN[language], []
+        return message("answer.abstain", language), []
     parts: list[str] = []
     cited: list[Hit] = []
     for i, group in enumerate(by_document(chosen_hits)):

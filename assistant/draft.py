@@ -9,12 +9,11 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.answer import ABSTAIN
 from assistant.bounds import MAX_QUESTION_CHARS
 from assistant.citations import MARKER
 from assistant.errors import AssistantError
 from assistant.manifest import of_kind
-from assistant.membership import NOT_COVERED
+from assistant.messages import message
 from assistant.text import split_sentences
 from assistant.types import SUPPLEMENT, Answer, Citation, Language, Reply
 
@@ -29,36 +28,6 @@ _OPENER = re.compile(rf"^{_GREETINGS}\b[^,.!?]{{0,40}}[,!]\s*", re.IGNORECASE)
 _SIGN_OFF = re.compile(r"^(?:med vänliga hälsningar|vänliga hälsningar|mvh|hälsningar|"
                        r"best regards|kind regards|regards|best wishes|sincerely|yours)\b",
                        re.IGNORECASE)
-OPENING = {
-    "sv": "Hej,\n\nTack för ditt mejl. Nedan svarar vi utifrån Riktlinjer för Unescos kreativa "
-          "städer i Sverige och de dokument som riktlinjerna hänvisar till.",
-    "en": "Hello,\n\nThank you for your message. We answer below from the Guidelines for "
-          "UNESCO Creative Cities in Sweden and the documents they refer to.",
-}
-NUMBERED = {"sv": "Siffrorna inom hakparentes hänvisar till källorna i slutet av brevet.",
-            "en": "The numbers in brackets refer to the sources listed at the end of this "
-                  "letter."}
-CHECK_SUPPLEMENT = {
-    "sv": "(Utkast: kontrollera uppgifterna ur tillägget mot deras källor innan brevet skickas.)",
-    "en": "(Draft: check the supplement's facts against their sources before sending.)",
-}
-CLOSING = {"sv": "Med vänliga hälsningar\n\nSvenska Unescorådet",
-           "en": "Kind regards\n\nSvenska Unescorådet (the Swedish National Commission for UNESCO)"}
-ASKED = {"sv": "Fråga", "en": "Question"}
-TITLE = {"sv": "Svarsutkast", "en": "Draft reply"}
-# What the drafter fills in: the sources do not answer (the reply is from the Council itself).
-TO_COMPLETE = {"sv": "(Riktlinjerna säger inget om detta; komplettera svaret här.)",
-               "en": "(The guidelines do not say; complete this part of the reply.)"}
-SCOPE_TO_COMPLETE = {
-    "sv": "(Riktlinjerna tar inte upp avgifter, ansökningsdatum eller ansökningsblanketter; "
-          "komplettera vid behov.)",
-    "en": "(The guidelines do not cover fees, deadlines or application forms; complete if "
-          "needed.)",
-}
-MORE_QUESTIONS = {"sv": "(Mejlet har {n} frågor till som utkastet inte besvarar; besvara dem här.)",
-                  "en": "(The email asks {n} more questions that this draft does not answer; "
-                        "answer them here.)"}
-
 
 def email_body(email: str) -> str:
     """The email without its greeting, its sign-off and anything after the sign-off."""
@@ -101,17 +70,19 @@ def _renumbered(answer: Answer, sources: dict[str, Citation]) -> str:
 def _section(answer: Answer, text: str) -> str:
     language = answer.language
     if answer.abstained:
-        text = text.replace(ABSTAIN[language], TO_COMPLETE[language])
-    text = text.replace(NOT_COVERED[language], SCOPE_TO_COMPLETE[language])
-    return f"**{ASKED[language]}:** {answer.question}\n\n{text}"
+        text = text.replace(message("answer.abstain", language),
+                            message("draft.to_complete", language))
+    text = text.replace(message("membership.not_covered", language),
+                        message("draft.scope_to_complete", language))
+    return f"**{message('draft.asked', language)}:** {answer.question}\n\n{text}"
 
 
 def _opening(language: Language, citations: list[Citation], supplement: bool) -> str:
-    parts = [OPENING[language]]
+    parts = [message("draft.opening", language)]
     if citations:
-        parts[0] += " " + NUMBERED[language]
+        parts[0] += " " + message("draft.numbered", language)
     if supplement:
-        parts.append(CHECK_SUPPLEMENT[language])
+        parts.append(message("draft.check_supplement", language))
     return "\n\n".join(parts)
 
 
@@ -123,11 +94,12 @@ def compose_reply(answers: Iterable[Answer], language: Language, unanswered: int
     answered = list(answers)
     sections = [_section(a, _renumbered(a, sources)) for a in answered]
     if unanswered:
-        sections.append(MORE_QUESTIONS[language].format(n=unanswered))
+        sections.append(message("draft.more_questions", language, n=unanswered))
     cited, later_ids = list(sources.values()), set(later)
     supplement = any(c.doc_id in later_ids for c in cited)
-    body = "\n\n".join([_opening(language, cited, supplement), *sections, CLOSING[language]])
-    return Reply(language, TITLE[language], body, tuple(cited),
+    closing = message("draft.closing", language)
+    body = "\n\n".join([_opening(language, cited, supplement), *sections, closing])
+    return Reply(language, message("draft.title", language), body, tuple(cited),
                  tuple(a.question for a in answered), tuple(answered))
 
 
@@ -140,8 +112,8 @@ def _answers(assistant: Assistant, asked: list[str], language: Language) -> list
         try:
             answers.append(assistant.ask(question, language, history=history))
         except AssistantError:
-            answers.append(Answer(question, language, ABSTAIN[language], (), True,
-                                  assistant.backend))
+            answers.append(Answer(question, language, message("answer.abstain", language), (),
+                                  True, assistant.backend))
     return answers
 
 

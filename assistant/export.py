@@ -7,7 +7,8 @@ import io
 import re
 from pathlib import Path
 
-from assistant.format import ORIGINAL, SOURCES, inert, source_name
+from assistant.format import inert, source_name
+from assistant.messages import message
 from assistant.types import Answer, Reply
 
 # **bold**, *italic* and _italic_ runs (an emphasis opens before a non-space, so "5 * 3"
@@ -31,7 +32,7 @@ def source_list(reply: Reply) -> list[str]:
     for c in reply.citations:
         entry = f"[{c.n}] {source_name(c, reply.language)}: “{c.quote}”"
         if c.original:
-            entry += f" ({ORIGINAL[reply.language]}: “{c.original}”)"
+            entry += f" ({message('format.original', reply.language)}: “{c.original}”)"
         entries.append(entry)
     return entries
 
@@ -47,7 +48,7 @@ def to_markdown(reply: Reply) -> str:
     question, the email or a passage holds is text: no HTML, no link, nothing to run."""
     parts = [f"# {_inert(reply.title)}", _inert(reply.body)]
     if reply.citations:
-        parts.append(f"## {SOURCES[reply.language]}")
+        parts.append(f"## {message('format.sources', reply.language)}")
         parts.append("\n".join(f"{_inert(entry)}  " for entry in source_list(reply)))
     return "\n\n".join(parts) + "\n"
 
@@ -77,7 +78,7 @@ def to_docx(reply: Reply) -> bytes:
             elif line.strip():
                 _runs(document.add_paragraph(), line.strip())
     if reply.citations:
-        document.add_heading(SOURCES[reply.language], level=2)
+        document.add_heading(message("format.sources", reply.language), level=2)
         for entry in source_list(reply):
             document.add_paragraph(entry)
     out = io.BytesIO()

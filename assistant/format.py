@@ -7,14 +7,11 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from assistant.membership import TITLE, closing_line
+from assistant.membership import closing_line
+from assistant.messages import message
 from assistant.obligations import FOUR_YEARLY, Due, next_four_yearly
 from assistant.types import Answer, Citation, Obligation
 
-SOURCES = {"sv": "Källor", "en": "Sources"}
-ORIGINAL = {"sv": "Original (svenska)", "en": "Swedish original"}
-DROPPED = {"sv": "{n} meningar som källorna inte stöder togs bort",
-           "en": "{n} sentences the sources do not support were removed"}
 LINK_SYNTAX = re.compile(r"([\[\]\\])")  # brackets make links and images; backslash escapes
 # What a Markdown renderer turns into a link by itself: "https://…", "www.…", "name@host".
 AUTOLINK = re.compile(r"(?<=\w)(:)(?=//)|(?<=\bwww)(\.)|(@)", re.IGNORECASE)
@@ -59,23 +56,25 @@ def to_json(answer: Answer) -> dict[str, Any]:
     return out
 
 
-PAGE = {"sv": "s.", "en": "p."}
-
-
 def source_name(citation: Citation, language: str) -> str:
     """Where a quote comes from: "2005 Convention, Article 7.1 — <title>, p. 3" for a
     referenced instrument, "<guideline title> — <section>" for the guideline."""
     if not citation.label:
         return f"{citation.title} — {citation.section}"
-    page = f", {PAGE[language]} {citation.page}" if citation.page else ""
+    page = f", {message('format.page', language)} {citation.page}" if citation.page else ""
     return f"{citation.label} — {citation.title}{page}"
 
 
 def _source_lines(citation: Citation, language: str) -> list[str]:
     lines = [f"[{citation.n}] {source_name(citation, language)}", f"    “{citation.quote}”"]
     if citation.original:
-        lines.append(f"    {ORIGINAL[language]}: “{citation.original}”")
+        lines.append(f"    {message('format.original', language)}: “{citation.original}”")
     return lines
+
+
+def dropped_line(answer: Answer) -> str:
+    """How many generated sentences were removed because the sources do not support them."""
+    return message("format.dropped", answer.language, n=len(answer.dropped))
 
 
 def to_text(answer: Answer) -> str:
@@ -83,9 +82,9 @@ def to_text(answer: Answer) -> str:
     parts = [answer.notice] if answer.notice else []
     parts.append(answer.text)
     if answer.dropped:
-        parts.append(f"({DROPPED[answer.language].format(n=len(answer.dropped))})")
+        parts.append(f"({dropped_line(answer)})")
     if answer.citations:
-        parts.append(f"\n{SOURCES[answer.language]}:")
+        parts.append(f"\n{message('format.sources', answer.language)}:")
         for citation in answer.citations:
             parts.extend(_source_lines(citation, answer.language))
     return "\n".join(parts)
@@ -98,7 +97,7 @@ def chat_markdown(answer: Answer) -> str:
     parts = [f"_{inert(answer.notice)}_"] if answer.notice else []
     parts.append(inert(answer.text))
     if answer.dropped:
-        parts.append(f"_({DROPPED[answer.language].format(n=len(answer.dropped))})_")
+        parts.append(f"_({dropped_line(answer)})_")
     return "\n\n".join(parts)
 
 
@@ -107,14 +106,14 @@ def sources_markdown(answer: Answer, level: int = 3) -> str:
     a heading of this level."""
     if not answer.citations:
         return ""
-    blocks = [f"{'#' * level} {SOURCES[answer.language]}"]
+    blocks = [f"{'#' * level} {message('format.sources', answer.language)}"]
     for c in answer.citations:
         quote = inert(c.quote).replace("\n", "  \n")
         name = inert(source_name(c, answer.language))
         block = f"**[{c.n}]** {name}\n\n> {quote}"
         if c.original:
             original = inert(c.original).replace("\n", "  \n")
-            block += f"\n\n*{ORIGINAL[answer.language]}:*\n\n> {original}"
+            block += f"\n\n*{message('format.original', answer.language)}:*\n\n> {original}"
         blocks.append(block)
     return "\n\n".join(blocks)
 
@@ -143,7 +142,7 @@ def calendar_text(city: str, designated: int, year: int, owed: list[Due]) -> str
 def membership_text(answers: list[Answer], language: str) -> str:
     """The membership path for the terminal: each question, its cited answer, then what the
     guideline does not cover."""
-    parts = [TITLE[language]]
+    parts = [message("membership.title", language)]
     parts += [f"\n## {answer.question}\n\n{to_text(answer)}" for answer in answers]
     parts.append(f"\n{closing_line(answers, language)}")
     return "\n".join(parts).rstrip() + "\n"
@@ -151,7 +150,7 @@ def membership_text(answers: list[Answer], language: str) -> str:
 
 def membership_markdown(answers: list[Answer], language: str) -> str:
     """The membership path for the app: each question, its cited answer and its sources."""
-    parts = [f"### {TITLE[language]}"]
+    parts = [f"### {message('membership.title', language)}"]
     for answer in answers:
         parts += [f"#### {inert(answer.question)}", chat_markdown(answer),
                   sources_markdown(answer, level=5)]

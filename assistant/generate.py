@@ -13,11 +13,10 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable
 
-from assistant.answer import ABSTAIN
+from assistant.messages import message
 from assistant.text import terms
 from assistant.types import Hit
 
-LANGUAGE_NAMES = {"sv": "Swedish (svenska)", "en": "English"}
 Turn = tuple[str, str]  # (user question, assistant answer)
 _FOLLOW_UP = re.compile(r"^(?:and|och|also|även|samt|what about|how about|hur är det med|"
                         r"vad gäller|men|but|then|sedan|and what|och vad)\b", re.IGNORECASE)
@@ -60,8 +59,8 @@ def answer_chain(model: BaseChatModel) -> Runnable:
 
 def answer_inputs(question: str, language: str, passages: Sequence[Hit]) -> dict[str, str]:
     """The variables of the answer prompt."""
-    return {"question": question, "language_name": LANGUAGE_NAMES[language],
-            "abstain": ABSTAIN[language], "passages": passages_block(passages)}
+    return {"question": question, "language_name": message("generate.language_name", language),
+            "abstain": message("answer.abstain", language), "passages": passages_block(passages)}
 
 
 def is_follow_up(question: str, language: str) -> bool:
@@ -88,7 +87,8 @@ def standalone(question: str, language: str, history: Sequence[Turn],
     try:
         rewrite = (prompt | model | StrOutputParser()).invoke({
             "history": _history_text(history), "question": question,
-            "language_name": LANGUAGE_NAMES[language]}).strip().splitlines()[0]
+            "language_name": message("generate.language_name", language),
+        }).strip().splitlines()[0]
     except Exception:  # a failed rewrite must not fail the answer
         return joined
     wanted = set(terms(question, language))

@@ -8,6 +8,8 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from assistant.messages import message
+
 if TYPE_CHECKING:
     from assistant.service import Assistant
     from assistant.types import Answer, Language
@@ -27,34 +29,9 @@ ABOUT_JOINING = re.compile(
     r"uccn|unesco|join))\b",
     re.IGNORECASE,
 )
-NOT_COVERED = {
-    "sv": "Riktlinjerna tar inte upp avgifter, ansökningsdatum eller ansökningsblanketter; "
-          "fråga Svenska Unescorådet (unesco.se) om dem.",
-    "en": "The guidelines do not cover fees, deadlines or application forms; ask the Swedish "
-          "National Commission for UNESCO (Svenska Unescorådet, unesco.se) about them.",
-}
 # The questions the membership path answers, in the order a prospective city asks them.
-PATH = {
-    "sv": (
-        "Uppmuntrar Svenska Unescorådet fler svenska städer att ansöka till nätverket nu?",
-        "Vem bedömer svenska städers ansökningar till nätverket?",
-        "När ska en svensk stad skicka in en intresseanmälan till Svenska Unescorådet inför "
-        "en ansökan?",
-        "På vilka språk skrivs ansökan till Unesco, och hur ofta är ansökningsomgången öppen?",
-        "Vad ska en kreativ stad göra på nationell nivå när den har blivit medlem?",
-    ),
-    "en": (
-        "Is the Swedish National Commission encouraging more Swedish cities to apply now?",
-        "Who assesses Swedish cities' applications to the network?",
-        "By when must a Swedish city send its expression of interest (intresseanmälan) to "
-        "Svenska Unescorådet?",
-        "In which languages are applications to UNESCO written, and how often are calls for "
-        "applications open?",
-        "What must a creative city do at national level once it is a member?",
-    ),
-}
-TITLE = {"sv": "Att bli kreativ stad: vad källorna säger",
-         "en": "Becoming a creative city: what the sources say"}
+PATH = ("membership.path.encouraging", "membership.path.assessing", "membership.path.interest",
+        "membership.path.languages", "membership.path.national")
 
 
 def about_joining(question: str) -> bool:
@@ -67,15 +44,17 @@ def with_scope(answer: Answer) -> Answer:
     abstains, which points to Svenska Unescorådet itself)."""
     if answer.abstained or not about_joining(answer.question):
         return answer
-    return replace(answer, text=f"{answer.text}\n\n{NOT_COVERED[answer.language]}")
+    not_covered = message("membership.not_covered", answer.language)
+    return replace(answer, text=f"{answer.text}\n\n{not_covered}")
 
 
 def closing_line(answers: list[Answer], language: str) -> str:
     """What the path ends with: the line saying what the guideline does not cover, unless an
     answer already says it."""
-    return "" if any(NOT_COVERED[language] in a.text for a in answers) else NOT_COVERED[language]
+    not_covered = message("membership.not_covered", language)
+    return "" if any(not_covered in a.text for a in answers) else not_covered
 
 
 def membership_path(assistant: Assistant, language: Language) -> list[Answer]:
     """The membership path's questions, each answered (and cited) by the assistant."""
-    return [assistant.ask(question, language) for question in PATH[language]]
+    return [assistant.ask(message(key, language), language) for key in PATH]

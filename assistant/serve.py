@@ -16,14 +16,12 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.format import inert
+from assistant.messages import bilingual
 from assistant.settings import Settings
 from assistant.web_security import LoginThrottle, RequestGuard, SecurityHeaders, ThrottledLogin
 
 RUN_PREFIX = "kreativa-app-"
 STOP_S = 5  # seconds the app waits for open connections when it is stopped
-UNAVAILABLE = ("## Assistenten är inte tillgänglig / The assistant is unavailable\n\n{why}\n\n"
-               "Be den som driver tjänsten att köra kommandot ovan och starta om appen. / "
-               "Ask whoever runs this service to run the command above and restart the app.")
 
 
 @contextmanager
@@ -48,7 +46,9 @@ def unavailable_page(why: str, title: str) -> gr.Blocks:
     """The page shown when the index cannot be used: what is wrong and the command that
     fixes it (the app keeps running, so its page can say so)."""
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
-        gr.Markdown(UNAVAILABLE.format(why=inert(why)), elem_id="unavailable")
+        text = (f"## {bilingual('serve.unavailable')}\n\n{inert(why)}\n\n"
+                f"{bilingual('serve.restart')}")
+        gr.Markdown(text, elem_id="unavailable")
     return demo
 
 

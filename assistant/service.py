@@ -22,6 +22,7 @@ from assistant.index import open_index
 from assistant.llm import LLMConfig, ModelTimeout, chat_model
 from assistant.manifest import of_kind
 from assistant.membership import with_scope
+from assistant.messages import message
 from assistant.query import Query, asking, detect, find_names
 from assistant.retrieve import HybridRetriever
 from assistant.settings import BACKENDS, LANG_CHOICES
@@ -73,20 +74,6 @@ def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
     return text
 
 
-FALLBACK = {
-    "sv": "Språkmodellens svar kunde inte användas ({why}); här är de citerade styckena i stället.",
-    "en": "The language model's answer could not be used ({why}); showing the quoted passages "
-          "instead.",
-}
-REASONS = {
-    "timeout": {"sv": "tidsgränsen nåddes", "en": "it timed out"},
-    "connection": {"sv": "modellservern kunde inte nås",
-                   "en": "the model server could not be reached"},
-    "failed": {"sv": "modellen gav ett fel: {name}", "en": "the model failed: {name}"},
-    "empty": {"sv": "svaret var tomt", "en": "it was empty"},
-    "unsupported": {"sv": "källorna stöder ingen av dess meningar",
-                    "en": "the sources support none of its sentences"},
-}
 Event = str | Answer  # checked text as each sentence passes the gate, then the final answer
 
 
@@ -185,7 +172,8 @@ class Assistant:
             return _fallback(extracted, _why(err, language), draft)
         checked = gate.result(draft)
         if not checked.citations:
-            why = REASONS["unsupported" if draft.strip() else "empty"][language]
+            why = message("service.reason.unsupported" if draft.strip() else "service.reason.empty",
+                          language)
             return _fallback(extracted, why, draft, checked)
         return self._checked(question, language, checked, extracted, passages, draft)
 
@@ -209,8 +197,8 @@ class Assistant:
 
 def _fallback(extracted: Answer, why: str, draft: str, checked: Checked | None = None) -> Answer:
     """The extractive answer, with a notice saying why the model's answer was not used."""
-    message = FALLBACK[extracted.language].format(why=why)
-    return replace(extracted, notice=_join(extracted.notice, message), draft=draft,
+    notice = message("service.fallback", extracted.language, why=why)
+    return replace(extracted, notice=_join(extracted.notice, notice), draft=draft,
                    verification=checked.verification if checked else None,
                    dropped=checked.dropped if checked else ())
 
@@ -219,10 +207,10 @@ def _why(err: Exception, language: str) -> str:
     """Why a model call failed, in the answer's language."""
     name = type(err).__name__
     if isinstance(err, ModelTimeout) or "Timeout" in name:
-        return REASONS["timeout"][language]
+        return message("service.reason.timeout", language)
     if "Connection" in name:
-        return REASONS["connection"][language]
-    return REASONS["failed"][language].format(name=name)
+        return message("service.reason.connection", language)
+    return message("service.reason.failed", language, name=name)
 
 
 def _join(*parts: str) -> str:

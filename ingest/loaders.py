@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from assistant.errors import AssistantError
+from assistant.messages import LANGUAGES, message
 from assistant.types import GUIDELINE, SUPPLEMENT, Block, BlockKind, Document
 
 _ID = re.compile(r"\s*\{#([\w.:-]+)\}\s*$")
@@ -22,7 +23,6 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _FOOTNOTE_DEF = re.compile(r"^\[\^(\w+)\]:\s*(.*)$")
 _FOOTNOTE_REF = re.compile(r"\[\^(\w+)\]")
 _BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
-FOOTNOTE_LABEL = {"sv": "Fotnot", "en": "Footnote"}
 
 
 def split_id(line: str) -> tuple[str, str | None]:
@@ -88,7 +88,8 @@ def _footnote(state: _State, label: str, lines: list[str]) -> None:
     text = "\n".join(f"• {item}" for item in items) if items else head
     block_id = state.next_id(block_id)
     state.footnote_ids[label] = block_id
-    name = f"{FOOTNOTE_LABEL.get(state.language, 'Footnote')} {label}"
+    language = state.language if state.language in LANGUAGES else "en"
+    name = f"{message('ingest.footnote', language)} {label}"
     path = (*state.headings, name)
     state.blocks.append(Block(block_id, text, path, kind="footnote"))
 

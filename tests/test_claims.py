@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from assistant.answer import FRAMING, INTRO
+from assistant.answer import FRAMING
 from assistant.citations import Claim, claims
+from assistant.messages import message
 
 
 def test_framing_lines_are_not_claims_and_markup_is_dropped():
-    text = f"{INTRO['sv']}\n\n- *Städerna ska:* Rapportera årligen. [1]"
+    text = f"{message('answer.intro', 'sv')}\n\n- *Städerna ska:* Rapportera årligen. [1]"
     assert claims(text, FRAMING) == [Claim("Städerna ska: Rapportera årligen.", (1,))]
 
 

@@ -15,20 +15,14 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.answer import (
-    ABSTAIN,
-    DATED_INTRO,
-    INTRO,
-    SUPPLEMENT_HEADER,
-    SUPPLEMENT_ONLY,
-    dated_intro,
-)
+from assistant.answer import dated_intro
 from assistant.audit import AuditLog, export, export_csv
 from assistant.citations import MARKER
-from assistant.draft import NUMBERED, TO_COMPLETE, compose_reply, draft_reply, questions_in
+from assistant.draft import compose_reply, draft_reply, questions_in
 from assistant.errors import AssistantError
 from assistant.export import from_answer, to_docx, to_markdown
-from assistant.membership import NOT_COVERED, PATH, about_joining, membership_path
+from assistant.membership import PATH, about_joining, membership_path
+from assistant.messages import message
 from assistant.service import Assistant
 from assistant.types import Answer, Reply
 from ingest.loaders import load_corpus, parse_markdown
@@ -59,11 +53,11 @@ def test_each_supplement_line_names_a_source_with_a_date():
 
 def test_a_time_bound_answer_names_the_strategy_period(assistant: Assistant):
     answer = assistant.ask("How many cities are in the network?", "en")
-    period = DATED_INTRO["en"].format(period="2018–2021")
+    period = message("answer.dated_intro", "en", period="2018–2021")
     assert answer.text.startswith(period)
     assert "180 cities in 72 countries" in answer.text
     # The later figures follow under the supplement's own header, cited as the supplement.
-    later = answer.text.index(SUPPLEMENT_HEADER["en"].format(date="2026-11-26"))
+    later = answer.text.index(message("answer.supplement_header", "en", date="2026-11-26"))
     assert answer.text.index("408 cities") > later
     cited = {c.label.split(",")[0] for c in answer.citations}
     assert cited == {"", "Supplement"}
@@ -71,7 +65,7 @@ def test_a_time_bound_answer_names_the_strategy_period(assistant: Assistant):
 
 def test_a_timeless_answer_has_the_plain_intro(assistant: Assistant):
     answer = assistant.ask("Vem bedömer svenska städers ansökningar till nätverket?", "sv")
-    assert answer.text.startswith(INTRO["sv"] + "\n")
+    assert answer.text.startswith(message("answer.intro", "sv") + "\n")
 
 
 def test_a_generated_answer_citing_a_time_bound_passage_opens_with_the_period(
@@ -86,10 +80,10 @@ def test_a_generated_answer_citing_a_time_bound_passage_opens_with_the_period(
 def test_a_fact_only_the_supplement_has_is_never_presented_as_the_guideline(
         assistant: Assistant):
     answer = assistant.ask("When did Lund become a creative city?", "en")
-    assert answer.text.startswith(SUPPLEMENT_ONLY["en"].format(date="2026-11-26"))
+    assert answer.text.startswith(message("answer.supplement_only", "en", date="2026-11-26"))
     assert "Lund was designated a UNESCO City of Literature in 2025" in answer.text
     assert [c.label for c in answer.citations] == ["Supplement, Swedish members"]
-    assert INTRO["en"] not in answer.text
+    assert message("answer.intro", "en") not in answer.text
 
 
 def test_the_supplement_stays_out_of_answers_with_nothing_dated(assistant: Assistant):
@@ -108,12 +102,12 @@ def test_the_membership_path_answers_from_the_guideline_and_says_what_it_does_no
     """With the instruments indexed, as the app serves (the decision is fit on that index;
     on the guideline alone two of its ten questions fall under the threshold)."""
     answers = membership_path(full_assistant, language)  # type: ignore[arg-type]
-    assert [a.question for a in answers] == list(PATH[language])
+    assert [a.question for a in answers] == [message(key, language) for key in PATH]
     wait, assess, interest, languages, duties = answers
     holding = {"sv": "tills vidare avvakta", "en": "for the time being wait"}[language]
     assesses = {"sv": "Bedöma svenska städers ansökningar",
                 "en": "Assess Swedish cities' applications"}[language]
-    assert holding in wait.text and NOT_COVERED[language] in wait.text
+    assert holding in wait.text and message("membership.not_covered", language) in wait.text
     assert assesses in assess.text
     assert "1 april" in interest.text.lower()
     assert any(c.label.startswith(("Tillägg", "Supplement")) for c in interest.citations)
@@ -129,7 +123,7 @@ def test_membership_cli_prints_the_cited_path(cli_env: dict[str, str]):
     assert run.returncode == 0, run.stderr
     assert "Becoming a creative city" in run.stdout
     assert "Assess Swedish cities' applications" in run.stdout
-    assert NOT_COVERED["en"] in run.stdout
+    assert message("membership.not_covered", "en") in run.stdout
 
 
 # 3. Draft replies and exports
@@ -170,7 +164,8 @@ def test_a_swedish_draft_reply_is_formal_numbered_and_cited(assistant: Assistant
     assert reply.body.rstrip().endswith("Svenska Unescorådet")
     assert "Vart fjärde år ska de kreativa städerna rapportera" in reply.body
     assert "Rapporterna skrivs på engelska" in reply.body
-    assert TO_COMPLETE["sv"] in reply.body  # the fee question: nothing in the sources
+    # the fee question: nothing in the sources
+    assert message("draft.to_complete", "sv") in reply.body
     _valid(reply, index)
     # The reporting passage answers two questions and keeps one number.
     assert len({c.chunk_id for c in reply.citations}) == len(reply.citations)
@@ -295,9 +290,11 @@ def test_renumbering_drops_a_marker_that_points_nowhere(assistant: Assistant):
 
 
 def test_a_reply_without_sources_does_not_promise_a_source_list():
-    empty = Answer("Vad kostar det?", "sv", ABSTAIN["sv"], (), True, "extractive")
-    reply = compose_reply([empty], "sv", unanswered=2)
-    assert NUMBERED["sv"] not in reply.body and TO_COMPLETE["sv"] in reply.body
+    abstain = message("answer.abstain", "sv")
+    reply = compose_reply([Answer("Vad kostar det?", "sv", abstain, (), True, "extractive")],
+                          "sv", unanswered=2)
+    assert message("draft.numbered", "sv") not in reply.body
+    assert message("draft.to_complete", "sv") in reply.body
     assert "Mejlet har 2 frågor till" in reply.body
     assert "## Källor" not in to_markdown(reply)
 
@@ -351,8 +348,8 @@ def test_a_generated_answer_gets_the_period_and_the_supplement_under_its_header(
     scripted = replace(assistant, model=model, backend="openai")
     answer = scripted.ask("How many cities are in the network?", "en")
     assert answer.backend == "openai", answer.notice  # the model's sentence was kept
-    period = DATED_INTRO["en"].format(period="2018–2021")
-    header = SUPPLEMENT_HEADER["en"].format(date="2026-11-26")
+    period = message("answer.dated_intro", "en", period="2018–2021")
+    header = message("answer.supplement_header", "en", date="2026-11-26")
     assert answer.text.startswith(period) and header in answer.text
     before, after = answer.text.split(header)
     later = [c for c in answer.citations if c.label.startswith("Supplement")]
