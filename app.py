@@ -21,19 +21,17 @@ from assistant.draft import draft_reply
 from assistant.errors import AssistantError, IndexUnavailable
 from assistant.export import from_answer, to_markdown, write_exports
 from assistant.format import (
-    calendar_text,
     chat_markdown,
     inert,
-    membership_markdown,
     plain,
     readable,
     sources_markdown,
 )
 from assistant.generate import Turn
 from assistant.llm import configured_backends
-from assistant.membership import membership_path
+from assistant.membership import membership_markdown, membership_path
 from assistant.messages import bilingual, message
-from assistant.obligations import DESIGNATED, by_actor, due, read_register, to_csv
+from assistant.obligations import DESIGNATED, by_actor, calendar_text, due, read_register, to_csv
 from assistant.serve import private_files, serve, unavailable_page
 from assistant.service import Assistant, load_assistant
 from assistant.settings import Settings, load_settings

@@ -18,9 +18,17 @@ from assistant.audit import export, export_csv, open_audit
 from assistant.draft import draft_reply
 from assistant.errors import AssistantError
 from assistant.export import from_answer, to_markdown, write_exports
-from assistant.format import calendar_text, membership_text, register_text, to_json, to_text
-from assistant.membership import membership_path
-from assistant.obligations import DESIGNATED, by_actor, due, load_register, to_csv
+from assistant.format import to_json, to_text
+from assistant.membership import membership_path, membership_text
+from assistant.obligations import (
+    DESIGNATED,
+    by_actor,
+    calendar_text,
+    due,
+    load_register,
+    register_text,
+    to_csv,
+)
 from assistant.settings import BACKENDS, LANG_CHOICES, Settings, load_settings
 
 if TYPE_CHECKING:

@@ -7,10 +7,8 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from assistant.membership import closing_line
 from assistant.messages import message
-from assistant.obligations import FOUR_YEARLY, Due, next_four_yearly
-from assistant.types import Answer, Citation, Obligation
+from assistant.types import Answer, Citation
 
 LINK_SYNTAX = re.compile(r"([\[\]\\])")  # brackets make links and images; backslash escapes
 # What a Markdown renderer turns into a link by itself: "https://…", "www.…", "name@host".
@@ -118,41 +116,3 @@ def sources_markdown(answer: Answer, level: int = 3) -> str:
     return "\n\n".join(blocks)
 
 
-def register_text(row: Obligation) -> str:
-    """One obligation for the terminal: who, level, when, to whom, then the clause."""
-    facts = [row.actor, row.level, row.when, f"to {row.to_whom}" if row.to_whom else "",
-             f"in {row.language}" if row.language else ""]
-    head = " · ".join(f for f in facts if f)
-    return (f"[{row.block_id}] {head}\n  {row.requirement}\n  ({row.requirement_en})\n"
-            f"  — Riktlinjer för Unescos kreativa städer i Sverige, {row.section}")
-
-
-def calendar_text(city: str, designated: int, year: int, owed: list[Due]) -> str:
-    """What a city must report in a year, each with its clause and citation."""
-    lines = [f"{city} (designated {designated}): reports due in {year}"]
-    for d in owed:
-        lines.append(f"- by {d.deadline}: report to {d.report.to_whom} ({d.note})\n"
-                     f"  \"{d.report.requirement}\" [{d.report.block_id}]")
-    if not any(d.report.when == FOUR_YEARLY for d in owed):
-        lines.append(f"- no report to UNESCO this year; the next four-yearly one falls in "
-                     f"{next_four_yearly(designated, year)}")
-    return "\n".join(lines)
-
-
-def membership_text(answers: list[Answer], language: str) -> str:
-    """The membership path for the terminal: each question, its cited answer, then what the
-    guideline does not cover."""
-    parts = [message("membership.title", language)]
-    parts += [f"\n## {answer.question}\n\n{to_text(answer)}" for answer in answers]
-    parts.append(f"\n{closing_line(answers, language)}")
-    return "\n".join(parts).rstrip() + "\n"
-
-
-def membership_markdown(answers: list[Answer], language: str) -> str:
-    """The membership path for the app: each question, its cited answer and its sources."""
-    parts = [f"### {message('membership.title', language)}"]
-    for answer in answers:
-        parts += [f"#### {inert(answer.question)}", chat_markdown(answer),
-                  sources_markdown(answer, level=5)]
-    parts.append(inert(closing_line(answers, language)))
-    return "\n\n".join(p for p in parts if p)

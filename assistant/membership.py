@@ -4,48 +4,18 @@ the guideline does not cover and who does."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from assistant.format import chat_markdown, inert, sources_markdown, to_text
 from assistant.messages import message
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
     from assistant.types import Answer, Language
 
-# A question about joining the network: applying, membership, candidates (not "which
-# obligations apply", "the application of Article 7" or "join a sub-group meeting").
-ABOUT_JOINING = re.compile(
-    r"\b(?:ansöka|ansöker|ansökan|ansökningar\w*|ansökningsomgång\w*|medlemskap\w*|"
-    r"blir? (?:\w+ )?(?:en )?(?:kreativ stad|medlem)|gå med i nätverket|kandidat\w*|"
-    r"intresseanmälan|"
-    r"membership|candida\w*|(?:new|more|our|city's|cities'|swedish) applications?|"
-    r"expression of interest|become a (?:creative city|member)|"
-    r"join(?:ing)? the (?:creative cities )?network|"
-    r"(?:cities|city|we|us) to apply|(?:can|could|may|should|do|does) (?:we|our city|a city|"
-    r"swedish cities|cities|it) (?:still )?apply|apply (?:to|for) (?:the )?(?:network|"
-    r"membership|designation|uccn)|applications? (?:to|for) (?:the )?(?:network|membership|"
-    r"uccn|unesco|join))\b",
-    re.IGNORECASE,
-)
 # The questions the membership path answers, in the order a prospective city asks them.
 PATH = ("membership.path.encouraging", "membership.path.assessing", "membership.path.interest",
         "membership.path.languages", "membership.path.national")
-
-
-def about_joining(question: str) -> bool:
-    """Whether a question is about joining the network."""
-    return bool(ABOUT_JOINING.search(question))
-
-
-def with_scope(answer: Answer) -> Answer:
-    """A membership answer that says what the guideline does not cover (unless it already
-    abstains, which points to Svenska Unescorådet itself)."""
-    if answer.abstained or not about_joining(answer.question):
-        return answer
-    not_covered = message("membership.not_covered", answer.language)
-    return replace(answer, text=f"{answer.text}\n\n{not_covered}")
 
 
 def closing_line(answers: list[Answer], language: str) -> str:
@@ -58,3 +28,22 @@ def closing_line(answers: list[Answer], language: str) -> str:
 def membership_path(assistant: Assistant, language: Language) -> list[Answer]:
     """The membership path's questions, each answered (and cited) by the assistant."""
     return [assistant.ask(message(key, language), language) for key in PATH]
+
+
+def membership_text(answers: list[Answer], language: str) -> str:
+    """The membership path for the terminal: each question, its cited answer, then what the
+    guideline does not cover."""
+    parts = [message("membership.title", language)]
+    parts += [f"\n## {answer.question}\n\n{to_text(answer)}" for answer in answers]
+    parts.append(f"\n{closing_line(answers, language)}")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def membership_markdown(answers: list[Answer], language: str) -> str:
+    """The membership path for the app: each question, its cited answer and its sources."""
+    parts = [f"### {message('membership.title', language)}"]
+    for answer in answers:
+        parts += [f"#### {inert(answer.question)}", chat_markdown(answer),
+                  sources_markdown(answer, level=5)]
+    parts.append(inert(closing_line(answers, language)))
+    return "\n\n".join(p for p in parts if p)

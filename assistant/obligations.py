@@ -100,3 +100,24 @@ def next_four_yearly(designated: int, year: int) -> int:
     """The first year from `year` on in which the four-yearly report to UNESCO falls."""
     passed = max(0, year - designated)
     return designated + 4 * max(1, -(-passed // 4))
+
+
+def register_text(row: Obligation) -> str:
+    """One obligation for the terminal: who, level, when, to whom, then the clause."""
+    facts = [row.actor, row.level, row.when, f"to {row.to_whom}" if row.to_whom else "",
+             f"in {row.language}" if row.language else ""]
+    head = " · ".join(f for f in facts if f)
+    return (f"[{row.block_id}] {head}\n  {row.requirement}\n  ({row.requirement_en})\n"
+            f"  — Riktlinjer för Unescos kreativa städer i Sverige, {row.section}")
+
+
+def calendar_text(city: str, designated: int, year: int, owed: list[Due]) -> str:
+    """What a city must report in a year, each with its clause and citation."""
+    lines = [f"{city} (designated {designated}): reports due in {year}"]
+    for d in owed:
+        lines.append(f"- by {d.deadline}: report to {d.report.to_whom} ({d.note})\n"
+                     f"  \"{d.report.requirement}\" [{d.report.block_id}]")
+    if not any(d.report.when == FOUR_YEARLY for d in owed):
+        lines.append(f"- no report to UNESCO this year; the next four-yearly one falls in "
+                     f"{next_four_yearly(designated, year)}")
+    return "\n".join(lines)

@@ -21,10 +21,10 @@ from assistant.generate import Turn, answer_chain, answer_inputs, numbered, stan
 from assistant.index import open_index
 from assistant.llm import LLMConfig, ModelTimeout, chat_model
 from assistant.manifest import of_kind
-from assistant.membership import with_scope
 from assistant.messages import message
 from assistant.query import Query, asking, detect, find_names
 from assistant.retrieve import HybridRetriever
+from assistant.scope import with_scope
 from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.store import StoreConfig
 from assistant.support import SupportChecker

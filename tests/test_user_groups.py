@@ -21,8 +21,9 @@ from assistant.citations import MARKER
 from assistant.draft import compose_reply, draft_reply, questions_in
 from assistant.errors import AssistantError
 from assistant.export import from_answer, to_docx, to_markdown
-from assistant.membership import PATH, about_joining, membership_path
+from assistant.membership import PATH, membership_path
 from assistant.messages import message
+from assistant.scope import about_joining
 from assistant.service import Assistant
 from assistant.types import Answer, Reply
 from ingest.loaders import load_corpus, parse_markdown
