@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from app import respond, turns
 from assistant.bounds import Bounds, recent_turns
 from assistant.errors import AssistantError
 from assistant.export import from_answer, write_exports
 from assistant.format import plain
+from assistant.handlers import respond, turns
 from assistant.service import MAX_QUESTION_CHARS, UNSUPPORTED_LANGUAGE, Assistant, clean_question
 
 SV = "Hur ofta ska de kreativa städerna rapportera till Unesco?"

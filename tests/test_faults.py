@@ -16,10 +16,10 @@ from threading import Thread
 
 import pytest
 
-from app import FAILED, FEEDBACK, give_feedback, respond
 from assistant.audit import AuditLog
 from assistant.bounds import Bounds
-from assistant.cli import ingest_lines
+from assistant.commands import ingest_lines
+from assistant.handlers import FAILED, FEEDBACK, give_feedback, respond
 from assistant.index import open_index
 from assistant.llm import LLMConfig
 from assistant.service import Assistant, load_assistant

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from assistant.citations import claims
-from assistant.cli import CHECKING_HEADER, VERIFIED_HEADER
+from assistant.commands import CHECKING_HEADER, VERIFIED_HEADER
 from assistant.llm import LLMConfig, bundled_gguf, configured_backends
 from assistant.service import Assistant
 from assistant.support import SupportChecker

@@ -13,8 +13,8 @@ from typing import Any
 
 from gradio_client import Client
 
-from app import FAILED
 from assistant.format import plain
+from assistant.handlers import FAILED
 from evals.cases import load_cases
 
 REQUEST_TIMEOUT_S = 120.0
