@@ -94,7 +94,7 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
     """Everything `latest.json` holds."""
     backend = args.backend or settings.backend
     assistant, embeddings, documents = _loaded(settings, backend)
-    checker = SupportChecker(embeddings)
+    checker = SupportChecker(embeddings, assistant.tuning.support)
     systems: list[System] = [Pipeline(assistant)]
     if not args.no_baseline:
         systems.append(NaiveRAG(documents, embeddings))
@@ -125,7 +125,7 @@ def blind_report(settings: Settings, args: argparse.Namespace) -> dict[str, Any]
     """`blind.json`: every blind set's figures (extractive backend unless --backend)."""
     assistant, embeddings, documents = _loaded(settings, args.backend or settings.backend)
     texts = {d.doc_id: d.text for d in documents}
-    return run_blind(assistant, SupportChecker(embeddings), texts)
+    return run_blind(assistant, SupportChecker(embeddings, assistant.tuning.support), texts)
 
 
 def _main_blind(args: argparse.Namespace) -> int:

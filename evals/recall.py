@@ -1,7 +1,7 @@
 """`python -m evals.recall [--weight NAME=VALUE ...]`: recall@5 of the retriever alone over the
-in-sample sets, with any of the retriever's weights changed (an ablation: `--weight
-bank_weight=0` leaves the question bank's dense list out of the fusion). Prints each set's
-recall per language pair and the gold passages found over all of them."""
+in-sample sets, with any tuning entries changed (an ablation: `--weight fusion.bank_weight=0`
+leaves the question bank's dense list out of the fusion). Prints each set's recall per
+language pair and the gold passages found over all of them."""
 
 from __future__ import annotations
 
@@ -15,21 +15,10 @@ from assistant.index import open_index
 from assistant.retrieve import HybridRetriever
 from assistant.service import clean_question, resolve_language
 from assistant.settings import load_settings
-from evals.cases import load_cases
-from evals.fit_decision import IN_SAMPLE
+from assistant.tuning import load_tuning
+from evals.cases import IN_SAMPLE, load_cases
 from evals.scorers import recall_at
 from evals.systems import K_MAX, _ranks
-
-
-def _weights(pairs: list[str], retriever: HybridRetriever) -> dict[str, float]:
-    found = {}
-    for pair in pairs:
-        name, _, value = pair.partition("=")
-        if not hasattr(retriever, name) or not value:
-            raise AssistantError(f"--weight {pair!r}: give NAME=VALUE with a retriever field "
-                                 "such as bank_weight=0 or lexical_weight=0.5.")
-        found[name] = float(value)
-    return found
 
 
 def set_recall(retriever: HybridRetriever, path: Path) -> dict[str, list[float]]:
@@ -48,15 +37,16 @@ def set_recall(retriever: HybridRetriever, path: Path) -> dict[str, list[float]]
 def main(argv: list[str] | None = None) -> int:
     """Print recall@5 per set and pair, and the total found."""
     parser = argparse.ArgumentParser(prog="python -m evals.recall", description=__doc__)
-    parser.add_argument("--weight", action="append", default=[], help="NAME=VALUE")
+    parser.add_argument("--weight", action="append", default=[],
+                        help="NAME=VALUE, a tuning entry such as fusion.bank_weight=0")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        changed = dict(pair.partition("=")[::2] for pair in args.weight)
+        tuning = load_tuning(settings.embedder).changed(changed)
         index = open_index(settings.index_dir, settings.embedder,
                            make_embedder(settings.embedder), settings.store_config())
-        retriever = HybridRetriever(index=index)
-        for name, value in _weights(args.weight, retriever).items():
-            setattr(retriever, name, value)
+        retriever = HybridRetriever(index=index, tuning=tuning)
     except AssistantError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

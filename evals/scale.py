@@ -34,9 +34,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.errors import AssistantError
 from assistant.index import SPACE
-from assistant.retrieve import MIN_VECTORS
 from assistant.settings import REPO_ROOT
 from assistant.store import StoreConfig
+from assistant.tuning import load_tuning
 from ingest.build import BATCH, Entry, vector_entries
 from ingest.chunking import chunk_corpus
 from ingest.pipeline import load_documents
@@ -46,6 +46,7 @@ CHROMA = Path(sys.executable).parent / "chroma"
 HEARTBEAT_S = 60.0
 BUSY_LOAD = 2.0
 MODES = ("embedded", "server")
+QUERY_VECTORS = load_tuning("e5").fusion.min_vectors  # what one question fetches (e5 here)
 Matrix = np.ndarray[Any, np.dtype[np.float32]]
 QUESTIONS = (
     "Hur ofta ska de kreativa städerna rapportera till Unesco?",
@@ -197,7 +198,7 @@ def measure(client: ClientAPI, mode: str, corpus: Corpus, factor: int, queries: 
     try:
         write_s = fill(collection, corpus, factor, size)
         vectors = collection.count()
-        ms = query_latencies(collection, queries, min(MIN_VECTORS, vectors))
+        ms = query_latencies(collection, queries, min(QUERY_VECTORS, vectors))
         server_mb = vm_rss_mb(server_pid) if server_pid else None
     finally:
         client.delete_collection(collection.name)
@@ -291,7 +292,7 @@ def report(corpus: Corpus, rows: list[Row], queries: int, loads: list[float],
     out: dict[str, Any] = {
         "machine": machine(), "command": shlex.join(["python", "-m", "evals.scale", *sys.argv[1:]]),
         "vectors_per_copy": len(corpus.entries), "queries": queries,
-        "n_results": MIN_VECTORS, "embedding_s": round(corpus.seconds, 1),
+        "n_results": QUERY_VECTORS, "embedding_s": round(corpus.seconds, 1),
         "embedding_vectors_per_s": round(corpus.per_second, 2),
         "run_seconds": round(seconds, 1), "max_load_1m": max(loads),
         "rows": [asdict(r) for r in rows]}
@@ -326,7 +327,7 @@ def write_plot(path: Path, rows: list[Row], title: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    _panel(left, rows, lambda r: r.query_p95_ms, f"query p95 latency (ms, k={MIN_VECTORS})")
+    _panel(left, rows, lambda r: r.query_p95_ms, f"query p95 latency (ms, k={QUERY_VECTORS})")
     _panel(right, rows, lambda r: r.write_vectors_per_s, "write throughput (vectors/s)")
     fig.suptitle(title)
     fig.tight_layout()
