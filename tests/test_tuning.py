@@ -1,6 +1,6 @@
 """The tuning: one file of entries, each with its reason and source, loaded into a typed
 value that the stages are given; an entry changed changes what it should; the fitted
-threshold is written back into the file."""
+threshold is written back into the file; and the ablation runs the evaluation both ways."""
 
 from __future__ import annotations
 
@@ -10,12 +10,18 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.errors import AssistantError
 from assistant.service import Assistant
-from assistant.support import Evidence
+from assistant.support import Evidence, SupportChecker
 from assistant.tuning import FITTED, TUNING_FILE, Tuning, entries, load_tuning, read_entries
+from evals.ablate import ablate, changes, chosen_sets
+from evals.blind import BLIND_DIR
+from evals.cases import CASES_FILE, IN_SAMPLE, load_cases
 from evals.fit_decision import calibrated, save_threshold
+from ingest.pipeline import load_documents
+from tests.conftest import CORPUS
 
 SHIPPED = load_tuning("e5")
 
@@ -113,3 +119,34 @@ def test_a_refit_writes_its_threshold_and_keeps_the_rest(tmp_path: Path):
     assert found["decision.threshold.e5"].reason == shipped["decision.threshold.e5"].reason
     rest = set(shipped) - {"decision.threshold.e5"}
     assert all(found[name] == shipped[name] for name in rest)
+
+
+def test_ablation_names_are_checked_and_fit_entries_refused():
+    assert changes(["fusion.bank_weight=0", " selection.margin = 0.1"]) == {
+        "fusion.bank_weight": "0", "selection.margin": "0.1"}
+    with pytest.raises(AssistantError, match="NAME=VALUE"):
+        changes(["fusion.bank_weight"])
+    with pytest.raises(AssistantError, match="evals.fit_decision"):
+        changes(["fit.precision=0.9"])
+
+
+def test_ablation_runs_the_in_sample_sets_and_the_blind_ones_only_when_asked():
+    assert chosen_sets([], blind=False) == list(IN_SAMPLE)
+    blind = BLIND_DIR / "any.yaml"
+    with pytest.raises(AssistantError, match="--blind"):
+        chosen_sets([blind], blind=False)
+    assert chosen_sets([CASES_FILE], blind=False) == [CASES_FILE]
+
+
+def test_ablation_shows_both_runs_side_by_side(assistant: Assistant, e5, tmp_path: Path):
+    cases = load_cases(CASES_FILE, {"sv-natverket-01", "sv-unans-01"})
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump([c.model_dump(mode="json") for c in cases]), "utf-8")
+    documents, _ = load_documents(CORPUS, None, fetching=False)
+    strict = SHIPPED.changed({"decision.threshold": 1.0})
+    tables = list(ablate(assistant, strict, SupportChecker(e5, SHIPPED.support),
+                         {d.doc_id: d.text for d in documents}, [path]))
+    assert [t[0].split(" (")[0] for t in tables] == ["two.yaml", "all sets"]
+    refused = next(line for line in tables[0] if "false_refusals" in line)
+    assert refused.split()[1:] == ["0.000", "1.000", "*"]
+    assert any(line.strip().startswith("sv-natverket-01: passed -> refused") for line in tables[0])
