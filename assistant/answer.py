@@ -7,16 +7,16 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from assistant.decide import Judged, Model, chosen
+from assistant.decide import Judged, chosen
 from assistant.manifest import of_kind
 from assistant.messages import LANGUAGES, message
 from assistant.query import Query
+from assistant.tuning import Tuning
 from assistant.types import GUIDELINE, SUPPLEMENT, Chunk, Citation, Hit, Language
 
 TIME_BOUND = re.compile(  # "today", a strategy period "2018–2021", a designation in a year
     r"\b(?:i ?dag|today|currently)\b|\b(?:19|20)\d\d\s*[–-]\s*(?:19|20)\d\d\b"
     r"|\b(?:utsågs|designated)\b", re.IGNORECASE)
-MAX_LATER = 2  # supplement passages after the guideline's
 # The opening lines of the headers that name who says what (their placeholders follow).
 _HEADER_STARTS = tuple(message(key, lang).split("{")[0] for lang in LANGUAGES for key in (
     "answer.according", "answer.background", "answer.dated_intro", "answer.supplement_header",
@@ -38,17 +38,18 @@ FRAMING = Framing(message(key, lang) for lang in LANGUAGES
                   for key in ("answer.intro", "answer.abstain", "membership.not_covered"))
 
 
-def select(judged: Sequence[Judged], model: Model, later: Collection[str] = ()) -> list[Hit]:
+def select(judged: Sequence[Judged], tuning: Tuning, later: Collection[str] = ()) -> list[Hit]:
     """The passages an answer quotes, most likely first: those the decision keeps (none
     when the best is below its threshold). `later`: the supplement's documents, whose later
     facts join the guideline's passages only when those are time-bound (counts, members,
     "today"), or stand alone."""
-    picked = [j.hit for j in chosen([j for j in judged if j.hit.chunk.doc_id not in later], model)]
+    own = [j for j in judged if j.hit.chunk.doc_id not in later]
+    picked = [j.hit for j in chosen(own, tuning)]
     dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in picked)
     if picked and not dated:
         return picked  # nothing dated for the supplement to update
-    newer = chosen([j for j in judged if j.hit.chunk.doc_id in later], model)
-    return picked + [j.hit for j in newer][:MAX_LATER]
+    newer = chosen([j for j in judged if j.hit.chunk.doc_id in later], tuning)
+    return picked + [j.hit for j in newer][: tuning.selection.later]
 
 
 def document_name(chunk: Chunk) -> str:
@@ -163,14 +164,14 @@ def later_part(citations: Collection[Citation], language: Language, start: int,
     return head + "\n\n" + "\n".join(f"- {c.quote} [{c.n}]" for c in renumbered), renumbered
 
 
-def extractive(query: Query, judged: Sequence[Judged], model: Model,
+def extractive(query: Query, judged: Sequence[Judged], tuning: Tuning,
                records: Records | None = None) -> tuple[str, list[Citation]]:
     """Compose the answer text and its citations; no citations means abstain. `judged`: the
     retrieved passages with the decision's probabilities; `records`: each document's kind
     and date. The guideline's passages lead; a referenced instrument or the supplement
     follows under a header that names it."""
     language = query.language
-    chosen_hits = select(judged, model, of_kind(records or {}, SUPPLEMENT))
+    chosen_hits = select(judged, tuning, of_kind(records or {}, SUPPLEMENT))
     if not chosen_hits:
         return message("answer.abstain", language), []
     parts: list[str] = []

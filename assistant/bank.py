@@ -100,13 +100,14 @@ class Bank:
                 best[key] = cosine
         return best
 
-    def lexical(self, query: str, language: str, k: int,
+    def lexical(self, query: str, language: str, k: int, fanout: int,
                 exclude: Collection[str] = ()) -> list[tuple[str, float]]:
-        """Passage keys by their best bank question's BM25 score in one language."""
+        """Passage keys by their best bank question's BM25 score in one language (`fanout`
+        questions fetched per passage wanted)."""
         rows, tokens = self._rows.get(language, []), terms(query, language)
         if not rows or not tokens or language not in self.bm25:
             return []
-        docs, scores = self.bm25[language].retrieve([tokens], k=min(4 * k, len(rows)),
+        docs, scores = self.bm25[language].retrieve([tokens], k=min(fanout * k, len(rows)),
                                                     show_progress=False)
         best: dict[str, float] = {}
         for doc, score in zip(docs[0].tolist(), scores[0].tolist(), strict=True):

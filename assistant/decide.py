@@ -2,8 +2,8 @@
 question, from general signals (bank and passage similarity, fused rank, IDF-weighted
 coverage, words the corpus never uses, the kind of fact asked for). It is fit on the
 question bank and helper-written negatives (`python -m evals.fit_decision`), its threshold
-chosen on the in-sample sets for a stated precision; the same probability orders the
-quoted passages, and only those near the best are quoted."""
+(in the tuning) chosen on the in-sample sets for a stated precision; the same probability
+orders the quoted passages, and only those near the best are quoted."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, partial
 from importlib.resources import files
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from assistant.evidence import Evidence
 from assistant.glossary import english_of, unnamed
 from assistant.query import Query
 from assistant.text import terms
+from assistant.tuning import Terms, Tuning, fitted_for
 from assistant.types import Hit
 
 FEATURES = ("bank", "dense", "rank", "coverage", "gap", "unknown", "fact", "foreign")
@@ -29,17 +30,15 @@ MODEL_FILE = "decision.{embedder}.json"
 
 @dataclass(frozen=True)
 class Model:
-    """A fitted decision: weights per feature, the threshold and where they came from."""
+    """A fitted decision: weights per feature and what they were fitted on (its threshold
+    is in the tuning)."""
 
     features: tuple[str, ...]
     weights: tuple[float, ...]  # on standardised features: (value - center) / scale
     intercept: float
     center: tuple[float, ...]
     scale: tuple[float, ...]
-    threshold: float  # answer when the best passage's probability reaches it
-    margin: float  # quote passages within this much of the best
-    max_passages: int
-    fit: dict[str, object]  # training data, sizes, the precision the threshold was set for
+    fit: dict[str, object]  # training data and sizes, the held-out AUC
 
     def probability(self, values: Sequence[float]) -> float:
         """P(the passage answers the question)."""
@@ -55,7 +54,7 @@ class Model:
 @cache
 def load_model(embedder: str) -> Model:
     """The decision fitted for an embedder (its similarities have their own scale)."""
-    name = MODEL_FILE.format(embedder=embedder if embedder in ("e5", "minilm") else "minilm")
+    name = MODEL_FILE.format(embedder=fitted_for(embedder))
     try:
         raw = json.loads(files("assistant").joinpath("data", name).read_text("utf-8"))
         for name in ("features", "weights", "center", "scale"):
@@ -72,7 +71,7 @@ def question_stems(query: Query) -> list[str]:
     return terms(unnamed(query.search, query.naming.spans), query.asked_in)
 
 
-def features(query: Query, hit: Hit, evidence: Evidence, stems: Sequence[str],
+def features(query: Query, hit: Hit, evidence: Evidence, stems: Sequence[str], limits: Terms,
              exclude: Collection[str] = (), own: str = "") -> tuple[float, ...]:
     """The decision's features for one passage (`exclude`, `own`: a bank question scored in
     training does not count as evidence for itself). `foreign`: the passage has no text in
@@ -81,7 +80,7 @@ def features(query: Query, hit: Hit, evidence: Evidence, stems: Sequence[str],
     key, language = hit.chunk.passage_key, query.asked_in
     stated = facts.evidence(hit.chunk.source_text)
     fact = 1.0 - len(query.asks - stated) / len(query.asks) if query.asks else 1.0
-    bridge = _english if language == "sv" else None
+    bridge = partial(_english, limits=limits) if language == "sv" else None
     return (hit.bank, hit.dense, 1.0 / hit.rank,
             evidence.coverage(stems, key, language, exclude, bridge),
             evidence.gap(stems, key, language, exclude, bridge),
@@ -89,9 +88,9 @@ def features(query: Query, hit: Hit, evidence: Evidence, stems: Sequence[str],
             0.0 if evidence.has_text(key, language) else 1.0)
 
 
-def _english(stem: str) -> list[str]:
+def _english(stem: str, limits: Terms) -> list[str]:
     """The English stems the term list gives for a Swedish stem ([] when none)."""
-    return terms(english_of(stem), "en")
+    return terms(english_of(stem, limits), "en")
 
 
 @dataclass(frozen=True)
@@ -102,17 +101,20 @@ class Judged:
     probability: float
 
 
-def judge(query: Query, hits: Sequence[Hit], evidence: Evidence, model: Model) -> list[Judged]:
+def judge(query: Query, hits: Sequence[Hit], evidence: Evidence, model: Model,
+          limits: Terms) -> list[Judged]:
     """Every candidate passage with its probability, most likely first."""
     stems = question_stems(query)
-    judged = [Judged(h, model.probability(features(query, h, evidence, stems))) for h in hits]
+    judged = [Judged(h, model.probability(features(query, h, evidence, stems, limits)))
+              for h in hits]
     return sorted(judged, key=lambda j: (-j.probability, j.hit.rank))
 
 
-def chosen(judged: Sequence[Judged], model: Model) -> list[Judged]:
-    """The passages to quote: none when the best is below the threshold, else those within
-    the margin of the best."""
-    if not judged or judged[0].probability < model.threshold:
+def chosen(judged: Sequence[Judged], tuning: Tuning) -> list[Judged]:
+    """The passages to quote: none when the best is below the decision's threshold, else
+    those within the selection's margin of the best."""
+    threshold, selection = tuning.decision.threshold, tuning.selection
+    if not judged or judged[0].probability < threshold:
         return []
-    floor = max(model.threshold, judged[0].probability - model.margin)
-    return [j for j in judged if j.probability >= floor][: model.max_passages]
+    floor = max(threshold, judged[0].probability - selection.margin)
+    return [j for j in judged if j.probability >= floor][: selection.max_passages]

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from assistant.glossary import in_english
 from assistant.text import terms
+from assistant.tuning import Terms
 
 _QUOTES = "“\"'`‘’”"
 # ‘"X" means …’, ‘The "X", as defined in paragraph 1, is manifested …’, ‘The word `X'
@@ -26,7 +27,6 @@ _DEFINES = re.compile(
 _ASKS = re.compile(
     r"\b(?:defin\w*|meant\s+by|what\s+(?:does|do)\b[^?]*\bmean|counts?\s+as|is\s+meant|"
     r"definier\w*|definition\w*|menas|avses|betyder|räknas\s+som)\b", re.IGNORECASE)
-MATCH = 2 / 3  # share of the defined term's words the question must use
 
 
 def asks_definition(question: str) -> bool:
@@ -41,13 +41,16 @@ def defined_term(text: str) -> str:
     return found.group(1) if found else ""
 
 
-def defines(question: str, language: str, text: str, text_language: str) -> bool:
+def defines(question: str, language: str, text: str, text_language: str,
+            limits: Terms) -> bool:
     """Whether a passage (`text`, in `text_language`) defines a term the question asks
-    about; a Swedish question is matched to an English passage through the term list."""
+    about (uses `definition_match` of its words); a Swedish question is matched to an
+    English passage through the term list."""
     term = defined_term(text)
     if not term or not asks_definition(question):
         return False
     wanted = set(terms(term, text_language))
-    asked = (in_english(question) if language == "sv" and text_language == "en" else question)
+    across = language == "sv" and text_language == "en"
+    asked = in_english(question, limits) if across else question
     shared = wanted & set(terms(asked, text_language))
-    return bool(wanted) and len(shared) >= MATCH * len(wanted)
+    return bool(wanted) and len(shared) >= limits.definition_match * len(wanted)

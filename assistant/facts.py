@@ -13,6 +13,7 @@ from functools import cache
 from importlib.resources import files
 
 from assistant.text import terms, words
+from assistant.tuning import Support
 
 _NUMBER = re.compile(r"\d+")
 # Spelled-out numbers that carry dates and frequencies ("vart fjärde år", "every four years").
@@ -75,34 +76,34 @@ def _actor_spans(text: str) -> list[tuple[int, int, str]]:
     return sorted(spans)
 
 
-def duties(text: str, language: str) -> list[tuple[str, str]]:
+def duties(text: str, language: str, limits: Support) -> list[tuple[str, str]]:
     """(actor, strength) for each obligation word that has an actor next to it: the actor
     just after it in Swedish ("På global nivå ska de kreativa städerna"), just before it in
-    English ("The cities shall")."""
+    English ("The cities shall"), within `actor_after` or `actor_before` characters."""
     spans = _actor_spans(text)
     found = []
     for match in re.finditer(r"[^\W_]+", text):
         strength = _OBLIGATIONS.get(match.group(0).lower())
         if strength is None:
             continue
-        after = [a for s, _, a in spans if 0 < s - match.end() <= 4]
-        before = [a for _, e, a in spans if 0 < match.start() - e <= 16][-1:]
+        after = [a for s, _, a in spans if 0 < s - match.end() <= limits.actor_after]
+        before = [a for _, e, a in spans if 0 < match.start() - e <= limits.actor_before][-1:]
         actors = after + before if language == "sv" else before + after
         if actors:
             found.append((actors[0], strength))
     return found
 
 
-def obligations(text: str, language: str) -> set[str]:
+def obligations(text: str, language: str, limits: Support) -> set[str]:
     """The obligation strengths a text uses: 'must', 'should', and 'may' when it is said
     of an actor ("kan" / "can" alone usually means ability, not permission)."""
     strengths = {_OBLIGATIONS[w] for w in words(text) if w in _OBLIGATIONS} - {"may"}
-    return strengths | {s for _, s in duties(text, language)}
+    return strengths | {s for _, s in duties(text, language, limits)}
 
 
-def subject(text: str, language: str) -> str | None:
+def subject(text: str, language: str, limits: Support) -> str | None:
     """The actor the text puts an obligation on, if any."""
-    found = duties(text, language)
+    found = duties(text, language, limits)
     return found[0][0] if found else None
 
 
@@ -111,10 +112,11 @@ def times(text: str) -> set[str]:
     return {tag for tag, pattern in _TIMES.items() if pattern.search(text)}
 
 
-def first_actor(text: str) -> str | None:
-    """The actor a text opens with ("UNESCO assesses ..."), if any."""
+def first_actor(text: str, opening_words: int) -> str | None:
+    """The actor a text opens with, in its first `opening_words` ("UNESCO assesses ..."),
+    if any."""
     spans = _actor_spans(text)
-    opening = len(" ".join(text.split()[:3]))
+    opening = len(" ".join(text.split()[:opening_words]))
     return spans[0][2] if spans and spans[0][0] <= opening else None
 
 
@@ -133,8 +135,11 @@ def negated(text: str) -> bool:
     return any(w in _NEGATIONS for w in words(text))
 
 
-def polarity_problem(sentence: str, language: str, passage: str) -> str | None:
-    """A claim that drops or adds a negation relative to the passage sentence it restates."""
+def polarity_problem(sentence: str, language: str, passage: str,
+                     negated_share: float) -> str | None:
+    """A claim that drops or adds a negation relative to the passage sentence it restates
+    (it restates what the source negates when it uses `negated_share` of the negated
+    words)."""
     wanted = set(terms(sentence, language))
     if not wanted:
         return None
@@ -143,8 +148,8 @@ def polarity_problem(sentence: str, language: str, passage: str) -> str | None:
     if negated(sentence) and not negated(best):
         return "negates what the source states"
     negated_terms = set(terms(_negated_part(best), language))
-    if negated_terms and not negated(sentence) and len(wanted & negated_terms) * 2 >= len(
-            negated_terms):
+    if negated_terms and not negated(sentence) and len(wanted & negated_terms) >= (
+            negated_share * len(negated_terms)):
         return "states what the source negates"
     return None
 

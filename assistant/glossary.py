@@ -17,6 +17,7 @@ from importlib.resources import files
 
 from assistant.manifest import KIND_WORDS
 from assistant.text import terms, words
+from assistant.tuning import Terms
 
 TERMS = "terms.sv-en.toml"
 
@@ -32,40 +33,35 @@ def glossary() -> dict[str, str]:
     return {stem: " ".join(dict.fromkeys(words)) for stem, words in table.items()}
 
 
-MIN_HEAD = 5  # a compound's head found in the list: "bild|konstnär"
-MIN_MODIFIER = 4  # and the part before it: not "nät|verk", "medlem|skap", "an|sökning"
-MIN_ROOT = 6  # inflections Snowball stems apart: "internationell" / "internationellt"
-MIN_COGNATE = 6  # letters a Swedish word shares with an English one: "festival|er"
-COGNATE_SHARE = 0.75  # and that share of the Swedish word at least
-
-
 @lru_cache(maxsize=4096)
-def english_of(stem: str) -> str:
+def english_of(stem: str, limits: Terms) -> str:
     """The English words for one Swedish stem: its own entry, else a variant of it that
     differs only in its ending, else the longest listed word it ends with (a compound's
     head); "" when none."""
     table = glossary()
     if stem in table:
         return table[stem]
-    variants = [s for s in table if min(len(s), len(stem)) >= MIN_ROOT
-                and abs(len(s) - len(stem)) <= 2 and (s.startswith(stem) or stem.startswith(s))]
-    heads = [s for s in table if len(s) >= MIN_HEAD and len(stem) - len(s) >= MIN_MODIFIER
-             and stem.endswith(s)]
+    variants = [s for s in table if min(len(s), len(stem)) >= limits.min_root
+                and abs(len(s) - len(stem)) <= limits.variant_ending
+                and (s.startswith(stem) or stem.startswith(s))]
+    heads = [s for s in table if len(s) >= limits.min_head
+             and len(stem) - len(s) >= limits.min_modifier and stem.endswith(s)]
     found = min(variants, key=len) if variants else max(heads, key=len, default="")
     return table.get(found, "")
 
 
 @lru_cache(maxsize=256)
-def english_groups(question: str) -> tuple[str, ...]:
+def english_groups(question: str, limits: Terms) -> tuple[str, ...]:
     """The English words for each Swedish word of a question that the term list has, one
     string per word: its alternatives ("hänvisa": "referred refers")."""
-    found = (english_of(stem) for stem in dict.fromkeys(terms(question, "sv")))
+    found = (english_of(stem, limits) for stem in dict.fromkeys(terms(question, "sv")))
     return tuple(english for english in found if english)
 
 
-def in_english(question: str) -> str:
+def in_english(question: str, limits: Terms) -> str:
     """The English words the term list gives for a Swedish question ("" when none)."""
-    return " ".join(dict.fromkeys(w for group in english_groups(question) for w in group.split()))
+    groups = english_groups(question, limits)
+    return " ".join(dict.fromkeys(w for group in groups for w in group.split()))
 
 
 _KIND_WORD = re.compile(rf"\b(?:{'|'.join(KIND_WORDS.values())})\b", re.IGNORECASE)
@@ -82,34 +78,36 @@ def unnamed(text: str, spans: Collection[str]) -> str:
     return _KIND_WORD.sub(" ", text)
 
 
-def cognate_groups(question: str, vocabulary: Collection[str]) -> list[str]:
+def cognate_groups(question: str, vocabulary: Collection[str], limits: Terms) -> list[str]:
     """For each Swedish word of the question that the term list lacks, the English words of
     `vocabulary` spelled like it ("statistik": "statistics", "nationell": "national"):
     words the two languages share from Latin and French, found without a dictionary."""
-    by_start = _by_start(frozenset(vocabulary))
+    start = limits.min_cognate
+    by_start = _by_start(frozenset(vocabulary), start)
     found = []
     for word in dict.fromkeys(words(question)):
         stems = terms(word, "sv")
-        if len(word) < MIN_COGNATE or not stems or english_of(stems[0]):
+        if len(word) < start or not stems or english_of(stems[0], limits):
             continue
-        alike = [english for english in by_start.get(word[:MIN_COGNATE], ())
-                 if len(os.path.commonprefix([word, english])) >= COGNATE_SHARE * len(word)]
+        shared = limits.cognate_share * len(word)
+        alike = [english for english in by_start.get(word[:start], ())
+                 if len(os.path.commonprefix([word, english])) >= shared]
         if alike:
             found.append(" ".join(sorted(alike)))
     return found
 
 
 @lru_cache(maxsize=64)
-def _by_start(vocabulary: frozenset[str]) -> dict[str, list[str]]:
-    """The vocabulary by its words' first letters. The instruments' words are looked up for
-    every question and built once; the support check's per-passage vocabularies mostly
-    miss the cache, which is cheap at this size."""
+def _by_start(vocabulary: frozenset[str], letters: int) -> dict[str, list[str]]:
+    """The vocabulary by its words' first `letters` letters. The instruments' words are
+    looked up for every question and built once; the support check's per-passage
+    vocabularies mostly miss the cache, which is cheap at this size."""
     by_start: dict[str, list[str]] = {}
     for english in sorted(vocabulary):
-        by_start.setdefault(english[:MIN_COGNATE], []).append(english)
+        by_start.setdefault(english[:letters], []).append(english)
     return by_start
 
 
-def cognates(question: str, vocabulary: Collection[str]) -> str:
+def cognates(question: str, vocabulary: Collection[str], limits: Terms) -> str:
     """The cognates of a question's words (see `cognate_groups`), as one string."""
-    return " ".join(cognate_groups(question, vocabulary))
+    return " ".join(cognate_groups(question, vocabulary, limits))

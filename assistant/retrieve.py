@@ -22,13 +22,10 @@ from assistant.index import SENTENCE_MARK, SearchIndex
 from assistant.manifest import REFERENCES
 from assistant.query import Query, parse
 from assistant.text import terms
+from assistant.tuning import Fusion, Tuning
 from assistant.types import Chunk, Hit, Naming
 
 Ranking = list[tuple[str, float]]
-RRF_K = 60
-SENTENCE_FANOUT = 8  # vectors fetched per passage wanted: each passage has a few sentences
-MIN_VECTORS = 400
-SENTENCE_WEIGHT = 0.5  # a passage's score: this share from its best sentence, the rest its own
 
 
 def ordered(scored: Iterable[tuple[str, float]]) -> Ranking:
@@ -41,8 +38,8 @@ def reweighted(ranking: Ranking, weight: Callable[[str], float]) -> Ranking:
     return ordered((key, score * weight(key)) for key, score in ranking)
 
 
-def rrf(rankings: Iterable[list[str]], k: int = RRF_K,
-        weights: Iterable[float] | None = None) -> Ranking:
+def rrf(rankings: Iterable[list[str]], k: int, weights: Iterable[float] | None = None
+        ) -> Ranking:
     """Reciprocal-rank fusion: sum of weight / (k + rank) over every list an id appears in."""
     scores: dict[str, float] = {}
     rankings = list(rankings)
@@ -103,13 +100,13 @@ def embed_query(index: SearchIndex, query: str) -> list[float]:
     return embeddings.embed_query(query)
 
 
-def dense_search(index: SearchIndex, query: str | list[float], k: int,
+def dense_search(index: SearchIndex, query: str | list[float], k: int, limits: Fusion,
                  source: str | None = None, documents: Sequence[str] = ()) -> Found:
-    """Nearest passages by embedding: each scored by the mean of its own cosine and its best
-    sentence's (only passages in the `source` language, or of the given `documents`, when
-    those are given)."""
+    """Nearest passages by embedding: each scored by a weighted mean of its own cosine and
+    its best sentence's (only passages in the `source` language, or of the given
+    `documents`, when those are given)."""
     where = _where(source, documents)
-    wanted = min(index.vector_count, max(SENTENCE_FANOUT * k, MIN_VECTORS))
+    wanted = min(index.vector_count, max(limits.sentence_fanout * k, limits.min_vectors))
     vector = query if isinstance(query, list) else embed_query(index, query)
     whole: dict[str, float] = {}
     best: dict[str, float] = {}
@@ -119,8 +116,8 @@ def dense_search(index: SearchIndex, query: str | list[float], k: int,
             best[parent] = max(best.get(parent, -1.0), similarity)
         else:
             whole[parent] = similarity
-    scores = {cid: (1 - SENTENCE_WEIGHT) * whole.get(cid, s)
-              + SENTENCE_WEIGHT * best.get(cid, whole.get(cid, s))
+    share = limits.sentence_weight
+    scores = {cid: (1 - share) * whole.get(cid, s) + share * best.get(cid, whole.get(cid, s))
               for cid, s in (best | whole).items()}
     ranking = ordered(scores.items())[:k]
     return Found(ranking, best | whole)  # a passage's own cosine, else its best sentence's
@@ -151,21 +148,9 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     index: SearchIndex
+    tuning: Tuning
     k: int = 5
     language: str = "sv"
-    depth: int = 40
-    lexical_weight: float = 0.3  # relative to dense search's 1.0 in the fusion
-    per_list: int = 2  # bullets of one list before other passages get a turn
-    named_weight: float = 3.0  # a search within the documents the question names
-    background_weight: float = 0.6  # referenced instruments the question does not name
-    preamble_weight: float = 0.6  # an instrument's recitals, which state no provision
-    later_extra: int = 2  # supplement passages offered after the top k (see `_later`)
-    bridge_weight: float = 1.0  # a Swedish question's term-list search of the instruments
-    named_bridge_weight: float = 3.0  # the same search within the documents it names
-    definition_weight: float = 2.0  # a passage defining the term a question asks about
-    evidence_weight: float = 1.5  # one stating the kind of fact it asks for (a number)
-    bank_weight: float = 3.0  # the dense search of the question bank
-    bank_lexical_weight: float = 1.0  # its BM25 search in the question's language
 
     def parse(self, query: str | Query, language: str | None = None) -> Query:
         """The question parsed once (a `Query` passes through as it is)."""
@@ -185,7 +170,8 @@ class HybridRetriever(BaseRetriever):
         """
         parsed = self.parse(query, language)
         language = parsed.language
-        depth = max(self.depth, 4 * (k or self.k))
+        fusion = self.tuning.fusion
+        depth = max(fusion.depth, fusion.depth_per_k * (k or self.k))
         found = self._fused(parsed.search, language, source, depth, parsed.naming, exclude)
         ranked = self._by_kind(found.ranking, parsed, language)
         fused = self._spread(self._by_authority(ranked, parsed.naming.documents))[: k or self.k]
@@ -203,35 +189,39 @@ class HybridRetriever(BaseRetriever):
                naming: Naming, exclude: Collection[str] = ()) -> Found:
         """One query's passages, BM25 and dense lists of the passages and of their bank
         questions fused by RRF, with their cosines."""
-        named = naming.documents
+        named, fusion = naming.documents, self.tuning.fusion
         vector = embed_query(self.index, query)  # once, for every dense search
-        dense = dense_search(self.index, vector, depth, source)
+        dense = dense_search(self.index, vector, depth, fusion, source)
         same = source in (None, language)
         lexical = bm25_search(self.index, query, language, depth) if same else []
         references = bm25_search(self.index, query, language, depth, REFERENCES) if same else []
         bridged = self._bridged(unnamed(query, naming.spans), language, source, depth)
-        within = dense_search(self.index, vector, depth, source, named) if named else Found([], {})
+        within = (dense_search(self.index, vector, depth, fusion, source, named) if named
+                  else Found([], {}))
         bridged_within = [(c, v) for c, v in bridged if self.index.chunks[c].doc_id in named]
         rankings = (lexical, references, bridged, dense.ranking, within.ranking, bridged_within)
         lists = [collapse(r, self.index.key_of) for r in rankings]
         bank = self.index.bank.dense(vector, exclude)
-        asked = [key for key, _ in self.index.bank.lexical(query, language, depth, exclude)]
+        asked = [key for key, _ in self.index.bank.lexical(query, language, depth,
+                                                           fusion.bank_fanout, exclude)]
         lists += [top_keys(bank, depth), asked]
-        weights = [self.lexical_weight, self.lexical_weight, self.bridge_weight, 1.0,
-                   self.named_weight, self.named_bridge_weight, self.bank_weight,
-                   self.bank_lexical_weight]
-        return Found(rrf(lists, weights=weights), within.cosine | dense.cosine, bank)
+        weights = [fusion.lexical_weight, fusion.lexical_weight, fusion.bridge_weight, 1.0,
+                   fusion.named_weight, fusion.named_bridge_weight, fusion.bank_weight,
+                   fusion.bank_lexical_weight]
+        return Found(rrf(lists, fusion.rrf_k, weights), within.cosine | dense.cosine, bank)
 
     def _by_authority(self, ranking: Ranking, named: Sequence[str]) -> Ranking:
         """Authority order: a referenced instrument (or the supplement) the question does not
         name counts for `background_weight` of its score, so the guideline's own passages
         lead."""
+        tuned = self.tuning.ranking
+
         def weight(key: str) -> float:
             chunk = self.index.groups[key][0]
             background = not chunk.is_guideline and chunk.doc_id not in named
             recital = chunk.label.endswith(", Preamble")
-            return ((self.background_weight if background else 1.0)
-                    * (self.preamble_weight if recital else 1.0))
+            return ((tuned.background_weight if background else 1.0)
+                    * (tuned.preamble_weight if recital else 1.0))
 
         return reweighted(ranking, weight)
 
@@ -244,13 +234,14 @@ class HybridRetriever(BaseRetriever):
         defining = asks_definition(query)
         if not asked and not defining:
             return ranking
+        tuned, limits = self.tuning.ranking, self.tuning.terms
 
         def weight(key: str) -> float:
             chunk = self.index.groups[key][0]
-            found = defining and defines(query, language, chunk.text, chunk.language)
+            found = defining and defines(query, language, chunk.text, chunk.language, limits)
             stated = asked & facts.evidence(chunk.source_text)
-            return ((self.definition_weight if found else 1.0)
-                    * (self.evidence_weight if stated else 1.0))
+            return ((tuned.definition_weight if found else 1.0)
+                    * (tuned.evidence_weight if stated else 1.0))
 
         return reweighted(ranking, weight)
 
@@ -259,7 +250,9 @@ class HybridRetriever(BaseRetriever):
         list (none for an English question, or one restricted to Swedish text)."""
         if language != "sv" or source not in (None, "en"):
             return []
-        english = f"{in_english(query)} {cognates(query, self.index.instrument_words)}".strip()
+        limits = self.tuning.terms
+        english = (f"{in_english(query, limits)} "
+                   f"{cognates(query, self.index.instrument_words, limits)}").strip()
         return bm25_search(self.index, english, "en", depth, REFERENCES) if english else []
 
     def _later(self, ranked: Ranking, top: Ranking) -> Ranking:
@@ -269,12 +262,13 @@ class HybridRetriever(BaseRetriever):
         shown = {key for key, _ in top}
         return [(key, score) for key, score in ranked[: len(top)]
                 if key not in shown and self.index.is_supplement(self.index.groups[key][0])
-                ][: self.later_extra]
+                ][: self.tuning.ranking.later_extra]
 
     def _spread(self, ranking: Ranking) -> Ranking:
         """Let at most `per_list` bullets of one list lead. When a third bullet of the same
         list ranks, its lead-in takes that place instead (it brings the whole list), and
         the bullets beyond follow the other passages."""
+        per_list = self.tuning.ranking.per_list
         counts: dict[str, int] = {}
         first: dict[str, float] = {}
         later: Ranking = []
@@ -282,9 +276,9 @@ class HybridRetriever(BaseRetriever):
             lead = self.index.lead_of(self.index.groups[key][0])
             group = lead.passage_key if lead else key
             counts[group] = counts.get(group, 0) + 1
-            if counts[group] <= self.per_list:
+            if counts[group] <= per_list:
                 first.setdefault(key, score)
-            elif counts[group] == self.per_list + 1:
+            elif counts[group] == per_list + 1:
                 first.setdefault(group, score)
                 later.append((key, score))
             else:

@@ -28,6 +28,7 @@ from assistant.scope import with_scope
 from assistant.settings import BACKENDS, LANG_CHOICES
 from assistant.store import StoreConfig
 from assistant.support import SupportChecker
+from assistant.tuning import Tuning, load_tuning
 from assistant.types import SUPPLEMENT, Answer, Hit, Language
 from assistant.verify import Checked, StreamGate
 
@@ -79,10 +80,12 @@ Event = str | Answer  # checked text as each sentence passes the gate, then the 
 
 @dataclass
 class Assistant:
-    """Retrieval plus an answer backend, loaded once and asked many times."""
+    """Retrieval plus an answer backend, loaded once and asked many times; `tuning` is what
+    its retriever, decision, selection and support check were given."""
 
     retriever: HybridRetriever
     decision: Model
+    tuning: Tuning
     backend: str = "extractive"
     checker: SupportChecker | None = None
     model: BaseChatModel | None = None
@@ -98,6 +101,12 @@ class Assistant:
             return replace(self, backend=backend, model=None, note="")
         model, note = chat_model(replace(llm, backend=backend))
         return replace(self, backend=backend, model=model, note=note)
+
+    def tuned(self, tuning: Tuning) -> Assistant:
+        """The same index, decision and backend with another tuning (an ablation)."""
+        retriever = self.retriever.model_copy(update={"tuning": tuning})
+        checker = replace(self.checker, limits=tuning.support) if self.checker else None
+        return replace(self, retriever=retriever, tuning=tuning, checker=checker)
 
     def ask(self, question: str, lang: str = "auto", k: int | None = None,
             history: Sequence[Turn] = ()) -> Answer:
@@ -141,8 +150,8 @@ class Assistant:
 
     def _extractive(self, query: Query, hits: list[Hit], notice: str) -> Answer:
         index = self.retriever.index
-        judged = judge(query, hits, index.evidence, self.decision)
-        body, citations = extractive(query, judged, self.decision, index.manifest.documents)
+        judged = judge(query, hits, index.evidence, self.decision, self.tuning.terms)
+        body, citations = extractive(query, judged, self.tuning, index.manifest.documents)
         retrieved = {c.chunk.chunk_id: c.chunk for h in hits for c in (h, *h.items)}
         answer = Answer(
             question=query.text, language=query.language, text=body,
@@ -235,12 +244,15 @@ def _result(generator: Generator[str, None, Answer]) -> Answer:
 def load_assistant(index_dir: Path, embedder: str, backend: str = "extractive",
                    k: int = 5, llm: LLMConfig | None = None,
                    store: StoreConfig | None = None, bounds: Bounds | None = None) -> Assistant:
-    """Open the index and the embedder that built it, and the backend's model."""
+    """Open the index and the embedder that built it, the decision and the tuning for that
+    embedder, and the backend's model."""
     if backend not in BACKENDS:
         raise AssistantError(f"Unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}.")
     embeddings = make_embedder(embedder)
     index = open_index(index_dir, embedder, embeddings, store)
-    gate = SupportChecker(embeddings, corpus_terms=index.corpus_terms)
-    assistant = Assistant(HybridRetriever(index=index, k=k), load_model(embedder),
-                          "extractive", gate, bounds=bounds or Bounds())
+    tuning = load_tuning(embedder)
+    gate = SupportChecker(embeddings, tuning.support, corpus_terms=index.corpus_terms)
+    retriever = HybridRetriever(index=index, tuning=tuning, k=k)
+    assistant = Assistant(retriever, load_model(embedder), tuning, "extractive", gate,
+                          bounds=bounds or Bounds())
     return assistant.with_backend(backend, llm or LLMConfig(backend))

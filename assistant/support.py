@@ -16,6 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant import facts
 from assistant.text import split_sentences, terms, words
+from assistant.tuning import Support
 
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöÅÄÖ-]+")
 # Words that are capitalised in questions without being names.
@@ -42,18 +43,18 @@ def names_and_numbers(text: str, spelled: bool = True) -> set[str]:
     return names | numbers
 
 
-def _mentioned(name: str, haystack: set[str]) -> bool:
+def _mentioned(name: str, haystack: set[str], limits: Support) -> bool:
     if name.isdigit():
         return name in haystack
-    return any(any(word.startswith(form[: max(4, len(form) - 2)]) for word in haystack)
-               for form in (name, _ALIASES.get(name, name)))
+    return any(any(word.startswith(form[: max(limits.name_letters, len(form) - limits.name_ending)])
+                   for word in haystack) for form in (name, _ALIASES.get(name, name)))
 
 
-def missing(text: str, passage: str, spelled: bool = True) -> tuple[str, ...]:
+def missing(text: str, passage: str, limits: Support, spelled: bool = True) -> tuple[str, ...]:
     """Names and numbers of `text` that the passage does not mention."""
     haystack = set(words(passage)) | facts.numbers(passage)
     wanted = names_and_numbers(text, spelled)
-    return tuple(sorted(n for n in wanted if not _mentioned(n, haystack)))
+    return tuple(sorted(n for n in wanted if not _mentioned(n, haystack, limits)))
 
 
 def coverage(text: str, language: str, passage: str) -> float:
@@ -62,16 +63,6 @@ def coverage(text: str, language: str, passage: str) -> float:
     if not wanted:
         return 0.0
     return len(wanted & set(terms(passage, language))) / len(wanted)
-
-
-@dataclass(frozen=True)
-class ClaimThresholds:
-    """Limits for judging that a passage supports a sentence (calibrated on
-    evals/support_labels.yaml with `python -m evals.calibrate`)."""
-
-    coverage: float = 0.2
-    similarity: float = 0.85
-    similarity_alone: float = 0.87
 
 
 @dataclass(frozen=True)
@@ -93,7 +84,7 @@ class Evidence:
     similarity: float
     problems: tuple[str, ...]
 
-    def verdict(self, limits: ClaimThresholds) -> Verdict:
+    def verdict(self, limits: Support) -> Verdict:
         """Supported when quoted verbatim, or when names, numbers, obligation words, timing,
         actor and negation agree and the sentence is close enough to the passages."""
         if self.verbatim:
@@ -108,21 +99,24 @@ class Evidence:
                        tuple(problems))
 
 
-def exact_problems(sentence: str, language: str, passages: Sequence[str]) -> list[str]:
+def exact_problems(sentence: str, language: str, passages: Sequence[str],
+                   limits: Support) -> list[str]:
     """What a sentence gets wrong against its sources: names, numbers, obligation words,
     timing, who acts, negation. Empty when all of them agree."""
     passage = "\n".join(passages)
-    found = [f"not in the source: {item}" for item in missing(sentence, passage)]
+    found = [f"not in the source: {item}" for item in missing(sentence, passage, limits)]
     found += [f"obligation word not in the source: {o}" for o in sorted(
-        facts.obligations(sentence, language) - facts.obligations(passage, language))]
+        facts.obligations(sentence, language, limits)
+        - facts.obligations(passage, language, limits))]
     found += [f"timing not in the source: {t}"
               for t in sorted(facts.times(sentence) - facts.times(passage))]
-    actor = facts.subject(sentence, language) or facts.first_actor(sentence)
-    source_actors = {a for p in passages if (a := facts.subject(p, language))}
+    actor = (facts.subject(sentence, language, limits)
+             or facts.first_actor(sentence, limits.opening_words))
+    source_actors = {a for p in passages if (a := facts.subject(p, language, limits))}
     if actor and source_actors and actor not in source_actors:
         found.append(f"the source says this of {' and '.join(sorted(source_actors))}, "
                      f"not {actor}")
-    polarity = facts.polarity_problem(sentence, language, passage)
+    polarity = facts.polarity_problem(sentence, language, passage, limits.negated_share)
     return found + ([polarity] if polarity else [])
 
 
@@ -136,7 +130,7 @@ class SupportChecker:
     uses elsewhere but its cited passages lack ("funded" said of a passage about goals)."""
 
     embeddings: Embeddings
-    limits: ClaimThresholds = ClaimThresholds()
+    limits: Support
     corpus_terms: Mapping[str, frozenset[str]] | None = None
     _vectors: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -174,7 +168,7 @@ class SupportChecker:
         if _flat(sentence).strip() and _flat(sentence) in _flat(passage):
             return Evidence(True, 1.0, 1.0, ())
         similarity = self.similarity(sentence, passage) if passage.strip() else 0.0
-        problems = exact_problems(sentence, language, passages) + self._borrowed(
+        problems = exact_problems(sentence, language, passages, self.limits) + self._borrowed(
             sentence, language, passage)
         return Evidence(False, coverage(sentence, language, passage), similarity,
                         tuple(problems))

@@ -15,7 +15,6 @@ from assistant.language import sv_or_en
 from assistant.support import SupportChecker
 from assistant.types import Citation, Hit, Verification
 
-MIN_CHARS_FOR_LANGUAGE = 25  # shorter sentences are too short to judge their language
 # Where a new sentence has begun on a line: after its stop (and any markers), a capital.
 _NEXT_SENTENCE = re.compile(r"[.!?](?:\s*(?:\[\d+\])+)?\s+(?=[A-ZÅÄÖ0-9”\"])")
 
@@ -53,7 +52,7 @@ def _supporting(sentence: str, language: str, passages: Sequence[Hit], markers: 
 
 def _judge(sentence: str, language: str, passages: Sequence[Hit], markers: Sequence[int],
            checker: SupportChecker) -> _Judged | None:
-    if len(sentence) >= MIN_CHARS_FOR_LANGUAGE and sv_or_en(sentence) != language:
+    if len(sentence) >= checker.limits.language_chars and sv_or_en(sentence) != language:
         return None
     return _supporting(sentence, language, passages, markers, checker)
 

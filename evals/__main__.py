@@ -77,7 +77,7 @@ def run_systems(systems: list[System], cases: list[Case], checker: SupportChecke
     return out
 
 
-def _loaded(settings: Settings, backend: str
+def loaded(settings: Settings, backend: str
             ) -> tuple[Assistant, Embeddings, list[Document]]:
     """The assistant with the backend, the embedder of its index, and the documents."""
     assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k,
@@ -93,8 +93,8 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
                  command: str) -> dict[str, Any]:
     """Everything `latest.json` holds."""
     backend = args.backend or settings.backend
-    assistant, embeddings, documents = _loaded(settings, backend)
-    checker = SupportChecker(embeddings)
+    assistant, embeddings, documents = loaded(settings, backend)
+    checker = SupportChecker(embeddings, assistant.tuning.support)
     systems: list[System] = [Pipeline(assistant)]
     if not args.no_baseline:
         systems.append(NaiveRAG(documents, embeddings))
@@ -123,9 +123,9 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
 
 def blind_report(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
     """`blind.json`: every blind set's figures (extractive backend unless --backend)."""
-    assistant, embeddings, documents = _loaded(settings, args.backend or settings.backend)
+    assistant, embeddings, documents = loaded(settings, args.backend or settings.backend)
     texts = {d.doc_id: d.text for d in documents}
-    return run_blind(assistant, SupportChecker(embeddings), texts)
+    return run_blind(assistant, SupportChecker(embeddings, assistant.tuning.support), texts)
 
 
 def _main_blind(args: argparse.Namespace) -> int:

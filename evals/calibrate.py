@@ -1,8 +1,9 @@
 """`python -m evals.calibrate`: the offline support check against hand labels.
 
 `evals/support_labels.yaml` holds (sentence, passage) pairs labelled by hand, blind to the
-checker. This module measures the checker's agreement with them at the thresholds in
-`assistant.support.ClaimThresholds`, searches a grid for the best thresholds, and
+checker. This module measures the checker's agreement with them at the tuning's support
+thresholds (`support.coverage`, `support.similarity`, `support.similarity_alone` in
+`assistant/data/tuning.toml`), searches a grid for the best thresholds, and
 cross-validates that search so the reported agreement is not only in-sample.
 """
 
@@ -23,13 +24,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from assistant.embeddings import make_embedder
 from assistant.errors import AssistantError
 from assistant.settings import REPO_ROOT
-from assistant.support import ClaimThresholds, Evidence, SupportChecker
+from assistant.support import Evidence, SupportChecker
+from assistant.tuning import Support, load_tuning
 from ingest.loaders import load_corpus
 
 LABELS_FILE = REPO_ROOT / "evals" / "support_labels.yaml"
 COVERAGES = (0.0, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8)
 SIMILARITIES = tuple(round(0.80 + 0.01 * i, 2) for i in range(14))
 FOLDS = 5
+CALIBRATED = ("coverage", "similarity", "similarity_alone")  # the support entries searched
 
 
 class Label(BaseModel):
@@ -99,24 +102,31 @@ def agreement(labels: Sequence[Label], predicted: Sequence[bool]) -> Agreement:
                      kappa, wrong)
 
 
-def predict(evidence: Sequence[Evidence], limits: ClaimThresholds) -> list[bool]:
+def predict(evidence: Sequence[Evidence], limits: Support) -> list[bool]:
     """The checker's verdicts at the given thresholds."""
     return [e.verdict(limits).supported for e in evidence]
 
 
-def search(labels: Sequence[Label], evidence: Sequence[Evidence]) -> ClaimThresholds:
-    """The grid thresholds with the best accuracy; ties go to the higher precision, then
-    to the stricter thresholds (a wrong 'supported' costs more than a wrong 'not')."""
-    def rank(limits: ClaimThresholds) -> tuple[float, float, float]:
+def search(labels: Sequence[Label], evidence: Sequence[Evidence], base: Support) -> Support:
+    """The grid thresholds with the best accuracy (the other entries as in `base`); ties go
+    to the higher precision, then to the stricter thresholds (a wrong 'supported' costs more
+    than a wrong 'not')."""
+    def rank(limits: Support) -> tuple[float, float, float]:
         found = agreement(labels, predict(evidence, limits))
         return found.accuracy, found.precision, limits.similarity + limits.similarity_alone
 
-    grid = (ClaimThresholds(c, s, a) for c, s, a in
-            itertools.product(COVERAGES, SIMILARITIES, SIMILARITIES) if a >= s)
+    grid = (base.model_copy(update=dict(zip(CALIBRATED, values, strict=True)))
+            for values in itertools.product(COVERAGES, SIMILARITIES, SIMILARITIES)
+            if values[2] >= values[1])
     return max(grid, key=rank)
 
 
-def cross_validate(labels: Sequence[Label], evidence: Sequence[Evidence],
+def thresholds(limits: Support) -> dict[str, float]:
+    """The calibrated entries of the support tuning."""
+    return {name: getattr(limits, name) for name in CALIBRATED}
+
+
+def cross_validate(labels: Sequence[Label], evidence: Sequence[Evidence], base: Support,
                    folds: int = FOLDS, seed: int = 0) -> float:
     """Accuracy on held-out folds when the thresholds are searched on the others."""
     order = list(range(len(labels)))
@@ -125,7 +135,7 @@ def cross_validate(labels: Sequence[Label], evidence: Sequence[Evidence],
     for fold in range(folds):
         test = set(order[fold::folds])
         train = [i for i in order if i not in test]
-        limits = search([labels[i] for i in train], [evidence[i] for i in train])
+        limits = search([labels[i] for i in train], [evidence[i] for i in train], base)
         correct += sum(evidence[i].verdict(limits).supported == labels[i].supported
                        for i in test)
     return correct / len(labels)
@@ -136,14 +146,15 @@ def calibration_report(checker: SupportChecker, corpus_dir: Path,
     """Agreement at the shipped thresholds, the best grid thresholds, and cross-validation."""
     labels = load_labels(labels_file)
     evidence = measure(checker, labels, passages(corpus_dir))
-    best = search(labels, evidence)
+    limits = checker.limits
+    best = search(labels, evidence, limits)
     return {
         "labels": len(labels),
-        "thresholds": asdict(checker.limits),
-        "agreement": asdict(agreement(labels, predict(evidence, checker.limits))),
-        "best_thresholds": asdict(best),
+        "thresholds": thresholds(limits),
+        "agreement": asdict(agreement(labels, predict(evidence, limits))),
+        "best_thresholds": thresholds(best),
         "best_agreement": asdict(agreement(labels, predict(evidence, best))),
-        f"cross_validated_accuracy_{FOLDS}_fold": cross_validate(labels, evidence),
+        f"cross_validated_accuracy_{FOLDS}_fold": cross_validate(labels, evidence, limits),
     }
 
 
@@ -153,7 +164,7 @@ def main() -> int:
     parser.add_argument("--labels", type=Path, default=LABELS_FILE)
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT / "corpus")
     args = parser.parse_args()
-    checker = SupportChecker(make_embedder("e5"))
+    checker = SupportChecker(make_embedder("e5"), load_tuning("e5").support)
     print(json.dumps(calibration_report(checker, args.corpus, args.labels), indent=2))
     return 0
 

@@ -12,6 +12,10 @@ from assistant.errors import AssistantError
 from assistant.settings import REPO_ROOT
 
 CASES_FILE = REPO_ROOT / "evals" / "cases.yaml"
+# The in-sample sets: read while the retired rules were written and the threshold chosen.
+IN_SAMPLE = tuple(REPO_ROOT / "evals" / f for f in (
+    "cases.yaml", "holdout.yaml", "conventions.yaml", "holdout_conventions_sv.yaml",
+    "holdout_conventions_en.yaml"))
 Kind = Literal["direct", "paraphrase", "cross-lingual", "multi-part", "false-premise",
                "injection", "unanswerable"]
 

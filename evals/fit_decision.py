@@ -1,13 +1,14 @@
 """`python -m evals.fit_decision`: fit the answer-or-refuse decision and write it as package
-data (`assistant/data/decision.<embedder>.json`).
+data: the fitted parameters to `assistant/data/decision.<embedder>.json`, its threshold to
+`decision.threshold.<embedder>` in `assistant/data/tuning.toml`.
 
 Training data is not the evaluation: positives are bank questions scored against the passage
 they were written for (leaving the question and its translation out of the bank, so it does
 not find itself); negatives are the other passages retrieved for them, and the helper-written
 off-topic, near-domain and false-premise questions in `evals/train/negatives.yaml`. The
-threshold is then chosen on the in-sample evaluation sets for a stated precision: of the
-questions answered, at least that share must be answerable. Needs an index with the bank
-and the instruments (`assistant ingest`).
+threshold is then chosen on the in-sample evaluation sets for a stated precision (the
+tuning's `fit.precision`): of the questions answered, at least that share must be
+answerable. Needs an index with the bank and the instruments (`assistant ingest`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import argparse
 import random
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import tomlkit
 import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -35,20 +38,12 @@ from assistant.index import open_index
 from assistant.retrieve import HybridRetriever
 from assistant.service import clean_question
 from assistant.settings import REPO_ROOT, load_settings
+from assistant.tuning import TUNING_FILE, fitted_for, load_tuning
 from assistant.types import BankQuestion, Hit
-from evals.cases import load_cases
+from evals.cases import IN_SAMPLE, load_cases
 
 NEGATIVES = REPO_ROOT / "evals" / "train" / "negatives.yaml"
-IN_SAMPLE = tuple(REPO_ROOT / "evals" / f for f in (
-    "cases.yaml", "holdout.yaml", "conventions.yaml", "holdout_conventions_sv.yaml",
-    "holdout_conventions_en.yaml"))
-PER_PASSAGE = 1  # bank questions scored per passage and language
-PRECISION = 0.95  # of the in-sample questions answered, the share that must be answerable
-MARGIN = 0.2  # quote passages within this much probability of the best (chosen)
-MAX_PASSAGES = 3  # chosen: an answer quotes at most this many passages (lists bring items)
-# A question the documents do not answer weighs this many wrong passages of an answerable one:
-# the helper-written negatives are few (160 questions) beside the bank's hard negatives.
-NEGATIVE_WEIGHT = 5.0
+DATA = REPO_ROOT / "assistant" / "data"
 
 
 @dataclass
@@ -95,30 +90,33 @@ def sampled(retriever: HybridRetriever, per: int, seed: int = 0) -> Iterator[Ban
 
 def bank_rows(retriever: HybridRetriever, evidence: Evidence, rows: Rows, per: int) -> None:
     """Positives and hard negatives from the bank, each question left out of it."""
+    limits = retriever.tuning.terms
     for question in sampled(retriever, per):
         exclude = {question.qid, twin(question, retriever)}
         query = retriever.parse(question.text, question.language)
         stems = question_stems(query)
         for hit in retriever.hits(query, exclude=exclude):
-            values = features(query, hit, evidence, stems, exclude, question.passage_key)
+            values = features(query, hit, evidence, stems, limits, exclude, question.passage_key)
             rows.add(values, int(answers(hit, question.passage_key)))
 
 
 def negative_rows(retriever: HybridRetriever, evidence: Evidence, rows: Rows,
                   path: Path = NEGATIVES) -> None:
     """Every passage retrieved for a question the documents do not answer: a negative."""
+    tuning = retriever.tuning
     for item in yaml.safe_load(path.read_text("utf-8")):
         query = retriever.parse(clean_question(item["question"]), item["language"])
         stems = question_stems(query)
         for hit in retriever.hits(query):
-            rows.add(features(query, hit, evidence, stems), 0, NEGATIVE_WEIGHT)
+            rows.add(features(query, hit, evidence, stems, tuning.terms), 0,
+                     tuning.fit.negative_weight)
 
 
 def best_probability(retriever: HybridRetriever, evidence: Evidence, model: Model,
                      question: str) -> float:
     """The in-sample question's best passage probability (retrieval + decision only)."""
     query = retriever.parse(clean_question(question), "auto")
-    judged = judge(query, retriever.hits(query), evidence, model)
+    judged = judge(query, retriever.hits(query), evidence, model, retriever.tuning.terms)
     return judged[0].probability if judged else 0.0
 
 
@@ -136,8 +134,21 @@ def threshold_for(scores: list[tuple[float, bool]], precision: float) -> float:
     return 1.0
 
 
-def fit(retriever: HybridRetriever, per: int = PER_PASSAGE) -> tuple[Model, dict[str, object]]:
-    """Fit the model on the bank and the negatives; choose its threshold in-sample."""
+@dataclass(frozen=True)
+class Fitted:
+    """A fitted decision, its threshold chosen in-sample, and the scores behind both."""
+
+    model: Model
+    threshold: float
+    scores: dict[str, object]
+
+
+def fit(retriever: HybridRetriever, per: int | None = None) -> Fitted:
+    """Fit the model on the bank and the negatives (`per` bank questions per passage and
+    language, the tuning's `fit.bank_questions` unless given); choose its threshold
+    in-sample for the tuning's `fit.precision`."""
+    tuned = retriever.tuning.fit
+    per = per or tuned.bank_questions
     evidence = Evidence.build(retriever.index.groups, retriever.index.bank.by_passage)
     rows = Rows([], [])
     bank_rows(retriever, evidence, rows, per)
@@ -149,43 +160,62 @@ def fit(retriever: HybridRetriever, per: int = PER_PASSAGE) -> tuple[Model, dict
                                  params=weights)[:, 1]
     learner.fit(x, y, **weights)
     scaler, logistic = learner[0], learner[1]
-    model = Model(FEATURES, _floats(logistic.coef_[0]), float(logistic.intercept_[0]),
-                  _floats(scaler.mean_), _floats(scaler.scale_), 0.5, MARGIN, MAX_PASSAGES, {})
-    scores = [(best_probability(retriever, evidence, model, c.question), c.answerable)
-              for path in IN_SAMPLE for c in load_cases(path)]
-    threshold = threshold_for(scores, PRECISION)
     info: dict[str, object] = {
         "training": {"rows": len(y), "positives": int(y.sum()),
                      "bank_questions_per_passage_and_language": per,
                      "negatives_file": str(NEGATIVES.relative_to(REPO_ROOT)),
-                     "negative_weight": NEGATIVE_WEIGHT,
+                     "negative_weight": tuned.negative_weight,
                      "auc_5fold": round(float(roc_auc_score(y, held_out)), 4)},
-        "threshold": {"value": round(threshold, 4), "precision_target": PRECISION,
-                      "chosen_on": [str(p.relative_to(REPO_ROOT)) for p in IN_SAMPLE]},
-        "margin": f"{MARGIN}: chosen", "max_passages": f"{MAX_PASSAGES}: chosen",
     }
-    model = replace(model, threshold=round(threshold, 4), fit=info)
-    return model, {"held_out": held_out.tolist(), "labels": y.tolist(), "in_sample": scores}
+    model = Model(FEATURES, _floats(logistic.coef_[0]), float(logistic.intercept_[0]),
+                  _floats(scaler.mean_), _floats(scaler.scale_), info)
+    scores = [(best_probability(retriever, evidence, model, c.question), c.answerable)
+              for path in IN_SAMPLE for c in load_cases(path)]
+    threshold = round(threshold_for(scores, tuned.precision), 4)
+    return Fitted(model, threshold, {"held_out": held_out.tolist(), "labels": y.tolist(),
+                                     "in_sample": scores})
+
+
+def calibrated(precision: float) -> str:
+    """Where a threshold chosen by this command comes from (its entry's `source`)."""
+    sets = ", ".join(str(p.relative_to(REPO_ROOT)) for p in IN_SAMPLE)
+    return f"calibrated by `python -m evals.fit_decision` on {sets} for precision {precision}"
+
+
+def save_threshold(path: Path, embedder: str, value: float, source: str) -> None:
+    """Write a fitted threshold into a tuning file as `decision.threshold.<embedder>`,
+    keeping its reason and the rest of the file as they are."""
+    document = tomlkit.parse(path.read_text("utf-8"))
+    entry: Any = document  # tomlkit's tables, typed as their union
+    for key in ("decision", "threshold", fitted_for(embedder)):
+        entry = entry[key]
+    entry["value"], entry["source"] = value, source
+    path.write_text(tomlkit.dumps(document), "utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Fit the decision for the configured embedder and write it."""
     parser = argparse.ArgumentParser(prog="python -m evals.fit_decision", description=__doc__)
-    parser.add_argument("--per", type=int, default=PER_PASSAGE,
-                        help="bank questions per passage and language")
-    parser.add_argument("--out", type=Path, help="model file (default: package data)")
+    parser.add_argument("--per", type=int, help="bank questions per passage and language "
+                        "(default: the tuning's fit.bank_questions)")
+    parser.add_argument("--out", type=Path, default=DATA,
+                        help="folder of the model and tuning files (default: package data)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         index = open_index(settings.index_dir, settings.embedder,
                            make_embedder(settings.embedder), settings.store_config())
-        model, _ = fit(HybridRetriever(index=index), args.per)
+        tuning = load_tuning(settings.embedder)
+        fitted = fit(HybridRetriever(index=index, tuning=tuning), args.per)
     except AssistantError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    out = args.out or REPO_ROOT / "assistant" / "data" / f"decision.{settings.embedder}.json"
-    model.save(out)
-    print(f"Wrote {out}: {model.fit}")
+    name = fitted_for(settings.embedder)
+    fitted.model.save(args.out / f"decision.{name}.json")
+    save_threshold(args.out / TUNING_FILE, name, fitted.threshold,
+                   calibrated(tuning.fit.precision))
+    print(f"Wrote {args.out / f'decision.{name}.json'}: {fitted.model.fit}; threshold "
+          f"{fitted.threshold} to decision.threshold.{name} in {args.out / TUNING_FILE}")
     return 0
 
 

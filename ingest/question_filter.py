@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from assistant.index import SearchIndex
     from assistant.retrieve import HybridRetriever
+    from assistant.tuning import Tuning
 
 MAX_CHARS = 300  # a longer line is not a question a user asks
 TOP = 20  # a kept question finds its own passage among this many
@@ -78,11 +79,12 @@ def parse_reply(reply: str) -> Parsed:
     return Parsed(tuple(questions), tuple(rejected))
 
 
-def filter_retriever(index: SearchIndex) -> HybridRetriever:
+def filter_retriever(index: SearchIndex, tuning: Tuning) -> HybridRetriever:
     """Retrieval over the passage lists alone: the bank's own lists weigh nothing."""
     from assistant.retrieve import HybridRetriever
 
-    return HybridRetriever(index=index, k=TOP, bank_weight=0.0, bank_lexical_weight=0.0)
+    alone = tuning.changed({"fusion.bank_weight": 0.0, "fusion.bank_lexical_weight": 0.0})
+    return HybridRetriever(index=index, tuning=alone, k=TOP)
 
 
 def judge(retriever: HybridRetriever, key: str, question: Question) -> str | None:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from assistant.retrieve import HybridRetriever
     from assistant.settings import Settings
     from assistant.store import StoreConfig
+    from assistant.tuning import Tuning
     from assistant.types import Chunk
 
 PER_LANGUAGE = 4  # questions asked for in each language
@@ -138,10 +139,10 @@ def progress_line(n: int, total: int, result: PassageResult) -> str:
     return f"  [{n}/{total}] {result.key}: {result.generated} questions, {len(result.kept)} kept"
 
 
-def generate(index: SearchIndex, model: BaseChatModel, keys: Sequence[str],
+def generate(index: SearchIndex, tuning: Tuning, model: BaseChatModel, keys: Sequence[str],
              say: Callable[[str], None]) -> list[PassageResult]:
     """Each passage's questions, written by the model and filtered, with a line for each."""
-    retriever = filter_retriever(index)
+    retriever = filter_retriever(index, tuning)
     chunks = originals(index.chunks.values())
     results = []
     for n, key in enumerate(keys, start=1):
@@ -178,8 +179,10 @@ def write_questions(target: Target, model: BaseChatModel, by: str,
     keys = pending(first)
     if not keys:
         return QuestionsReport(first)
+    from assistant.tuning import load_tuning
+
     index = target.open()
-    results = generate(index, model, keys, say)
+    results = generate(index, load_tuning(target.embedder), model, keys, say)
     chunks = originals(index.chunks.values())
     written = save_results(target.corpus_dir, results, chunks, by)
     final = target.ingest() if written else None

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from assistant.answer import FRAMING, compose, extractive, select
 from assistant.citations import claims
-from assistant.decide import FEATURES, Judged, Model
+from assistant.decide import Judged
 from assistant.query import parse
+from assistant.tuning import load_tuning
 from assistant.types import Chunk, Hit
 
 
@@ -45,8 +46,8 @@ def test_long_passages_are_quoted_whole():
     assert lines == [f"- {text} [1]"]
 
 
-MODEL = Model(FEATURES, (0.0,) * len(FEATURES), 0.0, (0.0,) * len(FEATURES),
-              (1.0,) * len(FEATURES), threshold=0.5, margin=0.2, max_passages=3, fit={})
+TUNING = load_tuning("e5").changed(
+    {"decision.threshold": 0.5, "selection.margin": 0.2, "selection.max_passages": 3})
 
 
 def _judged(*pairs: tuple[Hit, float]) -> list[Judged]:
@@ -56,22 +57,22 @@ def _judged(*pairs: tuple[Hit, float]) -> list[Judged]:
 def test_passages_near_the_best_are_chosen_best_first():
     near, close, far = _hit("near", "Musik."), _hit("close", "Musik två."), _hit("far", "Ad hoc.")
     judged = _judged((near, 0.9), (close, 0.75), (far, 0.6))
-    assert select(judged, MODEL) == [near, close]  # 0.6 is more than 0.2 below the best
+    assert select(judged, TUNING) == [near, close]  # 0.6 is more than 0.2 below the best
 
 
 def test_nothing_is_chosen_below_the_threshold():
-    assert select(_judged((_hit("m", "Musik."), 0.49)), MODEL) == []
+    assert select(_judged((_hit("m", "Musik."), 0.49)), TUNING) == []
 
 
 def test_every_answer_line_is_a_claim_with_a_marker():
     query = parse("Hur ofta träffas musik?", "sv")
     judged = _judged((_hit("m", "Musik träffas två gånger per år."), 0.8))
-    text, citations = extractive(query, judged, MODEL)
+    text, citations = extractive(query, judged, TUNING)
     found = claims(text, FRAMING)
     assert [c.markers for c in found] == [(1,)] and citations[0].quote in found[0].text
 
 
 def test_a_refusal_points_to_the_national_commission():
     text, citations = extractive(parse("Vad kostar det?", "sv"),
-                                 _judged((_hit("m", "Musik."), 0.1)), MODEL)
+                                 _judged((_hit("m", "Musik."), 0.1)), TUNING)
     assert citations == [] and "Svenska Unescorådet" in text

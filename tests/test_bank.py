@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.index import open_index
 from assistant.query import parse
 from assistant.retrieve import HybridRetriever
+from assistant.tuning import load_tuning
 from ingest.bank import BANK_DIR, LANGUAGES, load_bank, match_bank, originals
 from ingest.chunking import chunk_corpus
 from ingest.pipeline import ingest, load_documents
@@ -46,13 +47,13 @@ def test_a_changed_passage_shows_its_questions_as_stale(tmp_path: Path, e5):
 
 
 def test_the_bank_finds_a_passage_by_the_questions_it_answers(index):
-    retriever = HybridRetriever(index=index)
+    retriever = HybridRetriever(index=index, tuning=load_tuning("e5"))
     question = next(q for q in index.bank.questions if q.language == "sv")
     vector = index.store.embeddings.embed_query(question.text)
     assert index.bank.dense(vector)[question.passage_key] > 0.99  # it finds itself
     left_out = index.bank.dense(vector, exclude={question.qid})
     assert left_out[question.passage_key] < 0.99
-    keys = [key for key, _ in index.bank.lexical(question.text, "sv", 5)]
+    keys = [key for key, _ in index.bank.lexical(question.text, "sv", 5, 4)]
     assert question.passage_key in keys
     hits = retriever.hits(parse(question.text, "sv"), k=5)
     assert hits[0].bank > 0.99 and hits[0].chunk.passage_key == question.passage_key

@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.cli import main
 from assistant.llm import LLMConfig
+from assistant.tuning import load_tuning
 from assistant.types import Chunk
 from ingest.bank import BANK_DIR, BankEntry, load_bank, originals, passage_hash
 from ingest.pipeline import IngestReport
@@ -176,7 +177,7 @@ def test_a_paraphrase_is_kept_and_indexed_an_off_topic_question_dropped(flow: Fl
                                                                          tmp_path: Path):
     target = _copy(flow.target, tmp_path)
     index = target.open()
-    retriever = filter_retriever(index)
+    retriever = filter_retriever(index, load_tuning("e5"))
     assert judge(retriever, KEY, OFF_TOPIC) in (OTHER_DOCUMENT, NOT_IN_TOP)
     assert all(judge(retriever, KEY, q) is None for q in PARAPHRASES)
     reply = "\n".join(f"{lang}: {text}" for lang, text in (*PARAPHRASES, OFF_TOPIC))

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from assistant.support import SupportChecker
+from assistant.tuning import load_tuning
 from evals.calibrate import Label, agreement, calibration_report, load_labels
 from tests.conftest import CORPUS
 
@@ -36,7 +37,7 @@ def test_the_labels_cover_both_languages_and_both_verdicts():
 
 
 def test_the_checker_agrees_with_the_hand_labels(e5):
-    report = calibration_report(SupportChecker(e5), CORPUS)
+    report = calibration_report(SupportChecker(e5, load_tuning("e5").support), CORPUS)
     found = report["agreement"]
     assert found["accuracy"] >= MIN_ACCURACY and found["kappa"] >= MIN_KAPPA, found
     assert 0.5 < report["cross_validated_accuracy_5_fold"] <= 1.0

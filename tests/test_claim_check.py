@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.support import SupportChecker
+from assistant.tuning import load_tuning
 
 REPORT_SV = ("På nationell nivå ska de kreativa städerna: I slutet av varje år rapportera om "
              "sitt arbete till Svenska Unescorådet. Rapporterna skrivs på engelska så att de "
@@ -19,7 +20,7 @@ REPORT_EN = ("At national level, the creative cities shall: At the end of each y
 
 @pytest.fixture(scope="module")
 def checker(e5) -> SupportChecker:
-    return SupportChecker(e5)
+    return SupportChecker(e5, load_tuning("e5").support)
 
 
 def test_a_verbatim_quote_is_supported(checker: SupportChecker):

@@ -11,6 +11,7 @@ import pytest
 
 from assistant.service import Assistant
 from assistant.support import SupportChecker
+from assistant.tuning import load_tuning
 from evals.__main__ import main
 from evals.cases import CASES_FILE, load_cases
 from evals.run import CaseResult, evaluate, gate, summarise
@@ -52,9 +53,10 @@ BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS = 0.85, 0.68, 0.
 @pytest.fixture(scope="module")
 def in_sample(full_assistant: Assistant, e5, all_documents) -> dict[str, list[CaseResult]]:
     """Every in-sample set, run once through the pipeline with the instruments indexed."""
+    checker = SupportChecker(e5, full_assistant.tuning.support)
     return {name: evaluate(Pipeline(full_assistant), load_cases(CASES_FILE.parent /
                                                                  f"{name}.yaml"),
-                           SupportChecker(e5), all_documents) for name in HELD}
+                           checker, all_documents) for name in HELD}
 
 
 @pytest.mark.parametrize("name", list(HELD))
@@ -94,7 +96,8 @@ def test_a_subset_without_unanswerable_cases_is_not_failed_for_it(results: list[
 def test_the_baseline_answers_with_its_retrieved_chunks(e5, documents):
     corpus = load_corpus(CORPUS)
     cases = load_cases(only={"en-moten-01", "sv-unans-01", "en-xl-01"})
-    results = evaluate(NaiveRAG(corpus, e5), cases, SupportChecker(e5), documents)
+    checker = SupportChecker(e5, load_tuning("e5").support)
+    results = evaluate(NaiveRAG(corpus, e5), cases, checker, documents)
     assert all(r.scores["citations"] == 4 and not r.scores["abstained"] for r in results)
     assert all(r.scores["answer_chars"] > 1000 for r in results)  # four ~1000-char chunks
     refused = next(r for r in results if not r.case.answerable)

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.format import chat_markdown, sources_markdown, to_json, to_text
 from assistant.support import SupportChecker
+from assistant.tuning import load_tuning
 from assistant.types import Answer, Citation
 from evals.scorers import (
     citation_problems,
@@ -70,7 +71,7 @@ def test_citation_problems():
 
 @pytest.fixture(scope="module")
 def checker(e5) -> SupportChecker:
-    return SupportChecker(e5)
+    return SupportChecker(e5, load_tuning("e5").support)
 
 
 def test_claim_scores_alce_recall_precision_and_faithfulness(checker: SupportChecker):

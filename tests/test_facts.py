@@ -12,6 +12,9 @@ from assistant.facts import (
     subject,
     times,
 )
+from assistant.tuning import load_tuning
+
+LIMITS = load_tuning("e5").support
 
 
 def test_numbers_include_ranges_and_spelled_small_numbers():
@@ -21,20 +24,21 @@ def test_numbers_include_ranges_and_spelled_small_numbers():
 
 
 def test_obligation_strength_is_the_same_in_both_languages():
-    assert obligations("De kreativa städerna ska rapportera.", "sv") == {"must"}
-    assert obligations("The cities should report.", "en") == {"should"}
-    assert obligations("The cities may report.", "en") == {"may"}
+    assert obligations("De kreativa städerna ska rapportera.", "sv", LIMITS) == {"must"}
+    assert obligations("The cities should report.", "en", LIMITS) == {"should"}
+    assert obligations("The cities may report.", "en", LIMITS) == {"may"}
     # "kan" / "can" alone is ability, not permission
-    assert obligations("så att de kan användas", "sv") == set()
+    assert obligations("så att de kan användas", "sv", LIMITS) == set()
 
 
 def test_duties_find_the_actor_after_the_verb_in_swedish_and_before_it_in_english():
-    assert duties("På nationell nivå ska de kreativa städerna:", "sv") == [("cities", "must")]
-    assert duties("Svenska Unescorådet ska:", "sv") == [("council", "must")]
-    assert duties("The Swedish National Commission for UNESCO shall assess", "en") == [
+    assert duties("På nationell nivå ska de kreativa städerna:", "sv", LIMITS) == [
+        ("cities", "must")]
+    assert duties("Svenska Unescorådet ska:", "sv", LIMITS) == [("council", "must")]
+    assert duties("The Swedish National Commission for UNESCO shall assess", "en", LIMITS) == [
         ("council", "must")]
-    assert subject("Vart fjärde år ska de kreativa städerna rapportera till Unesco.", "sv") == (
-        "cities")
+    assert subject("Vart fjärde år ska de kreativa städerna rapportera till Unesco.", "sv",
+                   LIMITS) == "cities"
 
 
 def test_times():
@@ -47,11 +51,12 @@ def test_polarity():
     passage = "Nätverket finansieras inte med Unescos reguljära budget utan bekostas helt av " \
               "extrabudgetära medel."
     assert polarity_problem("Nätverket finansieras med Unescos reguljära budget.", "sv",
-                            passage) == "states what the source negates"
+                            passage, LIMITS.negated_share) == "states what the source negates"
     assert polarity_problem("Nätverket bekostas helt av extrabudgetära medel.", "sv",
-                            passage) is None
+                            passage, LIMITS.negated_share) is None
     assert polarity_problem("Städerna ska inte rapportera.", "sv",
-                            "Städerna ska rapportera.") == "negates what the source states"
+                            "Städerna ska rapportera.", LIMITS.negated_share) == (
+        "negates what the source states")
 
 
 def test_asked_for_and_evidence():

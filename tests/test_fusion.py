@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieve import RRF_K, collapse, pick, rrf
+from assistant.retrieve import collapse, pick, rrf
+from assistant.tuning import load_tuning
 from assistant.types import Chunk
+
+RRF_K = load_tuning("e5").fusion.rrf_k
 
 
 def test_rrf_sums_reciprocal_ranks():
-    fused = dict(rrf([["a", "b", "c"], ["b", "a"]]))
+    fused = dict(rrf([["a", "b", "c"], ["b", "a"]], RRF_K))
     assert fused["a"] == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 2))
     assert fused["a"] == fused["b"]
     assert fused["c"] == pytest.approx(1 / (RRF_K + 3))
 
 
 def test_rrf_orders_by_score_then_id():
-    assert [i for i, _ in rrf([["x", "y"], ["y"]])] == ["y", "x"]
-    assert [i for i, _ in rrf([["b"], ["a"]])] == ["a", "b"]
-    assert rrf([]) == []
+    assert [i for i, _ in rrf([["x", "y"], ["y"]], RRF_K)] == ["y", "x"]
+    assert [i for i, _ in rrf([["b"], ["a"]], RRF_K)] == ["a", "b"]
+    assert rrf([], RRF_K) == []
 
 
 def test_collapse_keeps_best_rank_per_passage():

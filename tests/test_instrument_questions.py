@@ -10,7 +10,9 @@ from assistant.definitions import asks_definition, defined_term, defines
 from assistant.glossary import cognates, english_of, in_english
 from assistant.service import Assistant
 from assistant.text import asked_parts
+from assistant.tuning import load_tuning
 
+LIMITS = load_tuning("e5").terms
 
 def _blocks(assistant: Assistant, question: str, language: str, k: int = 5) -> list[str]:
     return [h.chunk.block_id for h in assistant.retriever.hits(question, language, k)]
@@ -49,8 +51,8 @@ def test_definitions_are_found_in_the_legal_texts():
     assert asks_definition("Who counts as an artist?")
     assert not asks_definition("How often do Parties report?")
     text = "“Cultural industries” refers to industries producing and distributing …"
-    assert defines("Vad menas med kulturella näringar?", "sv", text, "en")  # term list
-    assert not defines("Vad menas med kulturell mångfald?", "sv", text, "en")
+    assert defines("Vad menas med kulturella näringar?", "sv", text, "en", LIMITS)  # term list
+    assert not defines("Vad menas med kulturell mångfald?", "sv", text, "en", LIMITS)
 
 
 def test_a_definition_question_is_answered_by_the_definition(full_assistant: Assistant):
@@ -74,11 +76,11 @@ def test_a_question_asking_several_things_is_searched_part_by_part(full_assistan
 
 def test_cognates_fill_what_the_term_list_lacks():
     vocabulary = {"festivals", "distribution", "democracy", "statistics", "reports"}
-    assert cognates("Gäller det festivaler och distribution?", vocabulary) == \
+    assert cognates("Gäller det festivaler och distribution?", vocabulary, LIMITS) == \
         "festivals distribution"
-    assert cognates("Främjar den demokrati?", vocabulary) == ""  # too far apart
-    assert cognates("Ska de rapportera statistik?", vocabulary) == ""  # in the list
-    assert "international" in in_english("Internationella fonden").split()  # a variant
+    assert cognates("Främjar den demokrati?", vocabulary, LIMITS) == ""  # too far apart
+    assert cognates("Ska de rapportera statistik?", vocabulary, LIMITS) == ""  # in the list
+    assert "international" in in_english("Internationella fonden", LIMITS).split()  # a variant
 
 
 def test_naming_two_instruments_does_not_rule_out_either(full_assistant: Assistant):
@@ -90,10 +92,11 @@ def test_naming_two_instruments_does_not_rule_out_either(full_assistant: Assista
 
 
 def test_compound_heads_and_variants_do_not_mistranslate():
-    assert english_of("nätverk") == english_of("medlemskap") == ""  # not "works", "creation"
-    assert english_of("gotland") == english_of("ansökning") == ""
-    assert "visual" in english_of("bildkonstnär")  # its own entry
-    assert english_of("internationell") == "international"
+    assert english_of("nätverk", LIMITS) == ""  # not "works"
+    assert english_of("medlemskap", LIMITS) == ""  # not "creation"
+    assert english_of("gotland", LIMITS) == english_of("ansökning", LIMITS) == ""
+    assert "visual" in english_of("bildkonstnär", LIMITS)  # its own entry
+    assert english_of("internationell", LIMITS) == "international"
 
 
 def test_kinds_of_fact_asked_for():

@@ -26,6 +26,6 @@ def test_a_third_bullet_of_one_list_brings_the_lead_in_instead(assistant: Assist
     hits = retriever.hits("Vad ska Svenska Unescorådet göra?", "sv", 5)
     blocks = [h.chunk.block_id for h in hits]
     council = [b for b in blocks if b.startswith("unescoradet-") and b != "unescoradet-1"]
-    assert len(council) <= retriever.per_list
+    assert len(council) <= retriever.tuning.ranking.per_list
     lead = next(h for h in hits if h.chunk.block_id == "unescoradet-1")
     assert len(lead.items) == 5  # the lead-in brings the whole list

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.format import chat_markdown
 from assistant.support import SupportChecker
+from assistant.tuning import load_tuning
 from assistant.types import Answer, Chunk, Hit
 from assistant.verify import StreamGate, settled, verify_answer
 
@@ -21,7 +22,7 @@ PASSAGES = [REPORT, FUNDING]
 
 @pytest.fixture(scope="module")
 def checker(e5) -> SupportChecker:
-    return SupportChecker(e5)
+    return SupportChecker(e5, load_tuning("e5").support)
 
 
 def test_supported_sentences_are_kept_and_renumbered(checker: SupportChecker):

@@ -18,10 +18,10 @@ from typing import Any
 
 import chromadb
 
-from assistant.retrieve import MIN_VECTORS
 from assistant.settings import REPO_ROOT
 from evals.bench.machine import BUSY_LOAD, machine, write_json
 from evals.bench.scale_measure import (
+    QUERY_VECTORS,
     Corpus,
     Row,
     embed_corpus,
@@ -40,7 +40,7 @@ def report(corpus: Corpus, rows: list[Row], queries: int, loads: list[float],
         "machine": machine(),
         "command": shlex.join(["python", "-m", "evals.bench.scale", *sys.argv[1:]]),
         "vectors_per_copy": len(corpus.entries), "queries": queries,
-        "n_results": MIN_VECTORS, "embedding_s": round(corpus.seconds, 1),
+        "n_results": QUERY_VECTORS, "embedding_s": round(corpus.seconds, 1),
         "embedding_vectors_per_s": round(corpus.per_second, 2),
         "run_seconds": round(seconds, 1), "max_load_1m": max(loads),
         "rows": [asdict(r) for r in rows]}
@@ -69,7 +69,7 @@ def write_plot(path: Path, rows: list[Row], title: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
-    _panel(left, rows, lambda r: r.query_p95_ms, f"query p95 latency (ms, k={MIN_VECTORS})")
+    _panel(left, rows, lambda r: r.query_p95_ms, f"query p95 latency (ms, k={QUERY_VECTORS})")
     _panel(right, rows, lambda r: r.write_vectors_per_s, "write throughput (vectors/s)")
     fig.suptitle(title)
     fig.tight_layout()

@@ -22,13 +22,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.errors import AssistantError
 from assistant.index import SPACE
-from assistant.retrieve import MIN_VECTORS
 from assistant.store import StoreConfig
+from assistant.tuning import load_tuning
 from evals.bench.servers import chroma_server
 from ingest.build import BATCH, Entry, vector_entries
 from ingest.chunking import chunk_corpus
 from ingest.pipeline import load_documents
 
+QUERY_VECTORS = load_tuning("e5").fusion.min_vectors  # what one question fetches (e5 here)
 Matrix = np.ndarray[Any, np.dtype[np.float32]]
 QUESTIONS = (
     "Hur ofta ska de kreativa städerna rapportera till Unesco?",
@@ -180,7 +181,7 @@ def measure(client: ClientAPI, mode: str, corpus: Corpus, factor: int, queries: 
     try:
         write_s = fill(collection, corpus, factor, size)
         vectors = collection.count()
-        ms = query_latencies(collection, queries, min(MIN_VECTORS, vectors))
+        ms = query_latencies(collection, queries, min(QUERY_VECTORS, vectors))
         server_mb = vm_rss_mb(server_pid) if server_pid else None
     finally:
         client.delete_collection(collection.name)

@@ -100,6 +100,7 @@ def evaluated(job: Job, system: System, embeddings: Embeddings | None) -> dict[s
     """Run and score the job's cases through a system that has already answered once."""
     from assistant.errors import AssistantError
     from assistant.support import SupportChecker
+    from assistant.tuning import load_tuning
     from evals.cases import load_cases
     from evals.run import evaluate
 
@@ -107,7 +108,8 @@ def evaluated(job: Job, system: System, embeddings: Embeddings | None) -> dict[s
         raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
     cases = load_cases(Path(job.cases_file), set(job.case_ids))
     texts = {d.doc_id: d.text for d in _documents(job)}
-    return scored(evaluate(system, cases, SupportChecker(embeddings), texts))
+    checker = SupportChecker(embeddings, load_tuning(job.embedder).support)
+    return scored(evaluate(system, cases, checker, texts))
 
 
 def scored(results: list[CaseResult]) -> dict[str, Any]:
