@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieve import collapse, pick, rrf
+from assistant.search import collapse, pick, rrf
 from assistant.tuning import load_tuning
 from assistant.types import Chunk
 
