@@ -29,12 +29,13 @@ from assistant.handlers import (
     register_update,
     respond,
 )
-from assistant.llm import configured_backends
+from assistant.llm import LLMConfig, configured_backends
 from assistant.messages import bilingual, message
 from assistant.obligations import DESIGNATED, read_register
 from assistant.serve import private_files, serve, unavailable_page
 from assistant.service import Assistant, load_assistant
 from assistant.settings import Settings, load_settings
+from assistant.store import StoreConfig
 from assistant.types import Obligation
 
 log = logging.getLogger("assistant.app")
@@ -202,9 +203,10 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive",
 def load_backends(settings: Settings) -> dict[str, Assistant]:
     """One assistant per configured backend, sharing the index; the configured default
     must work (its error says what to fix), the others are offered when they can run."""
-    llm = settings.llm_config()
+    llm = LLMConfig.from_settings(settings)
     base = load_assistant(settings.index_dir, settings.embedder, settings.backend,
-                          settings.top_k, llm, settings.store_config(), settings.bounds())
+                          settings.top_k, llm, StoreConfig.from_settings(settings),
+                          settings.bounds())
     assistants: dict[str, Assistant] = {settings.backend: base}
     for name in configured_backends(llm):
         if name not in assistants:

@@ -19,6 +19,7 @@ from assistant.draft import draft_reply
 from assistant.errors import AssistantError
 from assistant.export import from_answer, to_markdown, write_exports
 from assistant.format import to_json, to_text
+from assistant.llm import LLMConfig
 from assistant.membership import membership_path, membership_text
 from assistant.obligations import (
     DESIGNATED,
@@ -30,6 +31,7 @@ from assistant.obligations import (
     to_csv,
 )
 from assistant.settings import Settings
+from assistant.store import StoreConfig
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
@@ -57,7 +59,7 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
             embeddings=lambda: make_embedder(settings.embedder), rebuild=args.rebuild,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             sources_dir=settings.sources_dir, fetch=args.fetch, dry_run=args.dry_run,
-            store=settings.store_config(),
+            store=StoreConfig.from_settings(settings),
         )
     print("\n".join(ingest_lines(report, settings)))
     return write_questions(report) if write_questions else 0
@@ -153,8 +155,8 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     backend = args.backend or settings.backend
     assistant = load_assistant(settings.index_dir, settings.embedder, backend, k,
-                               settings.llm_config(backend), settings.store_config(),
-                               settings.bounds())
+                               LLMConfig.from_settings(settings, backend),
+                               StoreConfig.from_settings(settings), settings.bounds())
     audit = open_audit(settings.audit_path)
     for question in questions(args.question):
         answer = _answer_one(assistant, question, args)
@@ -242,8 +244,8 @@ def _assistant(settings: Settings) -> Assistant:
     from assistant.service import load_assistant
 
     return load_assistant(settings.index_dir, settings.embedder, settings.backend,
-                          settings.top_k, settings.llm_config(), settings.store_config(),
-                          settings.bounds())
+                          settings.top_k, LLMConfig.from_settings(settings),
+                          StoreConfig.from_settings(settings), settings.bounds())
 
 
 def run_membership(settings: Settings, args: argparse.Namespace) -> int:

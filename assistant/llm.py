@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
@@ -24,6 +24,9 @@ from assistant.errors import AssistantError
 
 LLM_EXTRA = "`.venv/bin/pip install -e '.[llm]'`"
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,14 @@ class LLMConfig:
     api_key: str | None = field(default=None, repr=False)  # never in logs or tracebacks
     timeout: float = 60.0
     max_tokens: int = 400
+
+    @classmethod
+    def from_settings(cls, settings: Settings, backend: str | None = None) -> LLMConfig:
+        """The plain values a generative backend needs."""
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        return cls(backend or settings.backend, settings.llm_model_path,
+                   settings.openai_base_url, settings.openai_model, key, settings.llm_timeout,
+                   settings.llm_max_tokens)
 
 
 class ModelTimeout(Exception):

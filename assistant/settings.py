@@ -10,8 +10,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from assistant.bounds import Bounds
-    from assistant.llm import LLMConfig
-    from assistant.store import StoreConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LANG_CHOICES = ("auto", "sv", "en")
@@ -74,21 +72,6 @@ class Settings(BaseSettings):
                                 "or for one user name before a lockout.")
     login_lockout: float = Field(60.0, gt=0, le=86_400, description="Seconds of the first "
                                  "lockout; each failure after it doubles the next one.")
-
-    def llm_config(self, backend: str | None = None) -> LLMConfig:
-        """The plain values a generative backend needs."""
-        from assistant.llm import LLMConfig
-
-        key = self.openai_api_key.get_secret_value() if self.openai_api_key else None
-        return LLMConfig(backend or self.backend, self.llm_model_path, self.openai_base_url,
-                         self.openai_model, key, self.llm_timeout, self.llm_max_tokens)
-
-    def store_config(self) -> StoreConfig:
-        """Where the vectors live: embedded, or the Chroma server."""
-        from assistant.store import StoreConfig
-
-        token = self.chroma_token.get_secret_value() if self.chroma_token else None
-        return StoreConfig(self.chroma_host or None, self.chroma_port, token, self.chroma_ssl)
 
     def bounds(self) -> Bounds:
         """The longest input of each kind."""

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -22,6 +23,9 @@ COLLECTION = "passages"
 EMBEDDED = "embedded"
 SNAPSHOT_PREFIX = "kreativa-index-"
 
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
 
 @dataclass(frozen=True)
 class StoreConfig:
@@ -31,6 +35,12 @@ class StoreConfig:
     port: int = 8000
     token: str | None = field(default=None, repr=False)  # never in logs or tracebacks
     ssl: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StoreConfig:
+        """Where the vectors live: embedded, or the Chroma server."""
+        token = settings.chroma_token.get_secret_value() if settings.chroma_token else None
+        return cls(settings.chroma_host or None, settings.chroma_port, token, settings.chroma_ssl)
 
     @property
     def location(self) -> str:

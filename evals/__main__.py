@@ -23,9 +23,10 @@ from langchain_core.language_models import BaseChatModel
 from rich.progress import Progress, TaskID
 
 from assistant.errors import AssistantError
-from assistant.llm import chat_model
+from assistant.llm import LLMConfig, chat_model
 from assistant.service import Assistant, load_assistant
 from assistant.settings import BACKENDS, REPO_ROOT, Settings, load_settings
+from assistant.store import StoreConfig
 from assistant.support import SupportChecker
 from assistant.types import Document
 from evals.blind import run_blind
@@ -81,7 +82,8 @@ def loaded(settings: Settings, backend: str
             ) -> tuple[Assistant, Embeddings, list[Document]]:
     """The assistant with the backend, the embedder of its index, and the documents."""
     assistant = load_assistant(settings.index_dir, settings.embedder, backend, settings.top_k,
-                               settings.llm_config(backend), settings.store_config())
+                               LLMConfig.from_settings(settings, backend),
+                               StoreConfig.from_settings(settings))
     embeddings = assistant.retriever.index.store.embeddings
     if embeddings is None:
         raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
@@ -98,7 +100,7 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
     systems: list[System] = [Pipeline(assistant)]
     if not args.no_baseline:
         systems.append(NaiveRAG(documents, embeddings))
-    judge = chat_model(settings.llm_config(args.judge))[0] if args.judge else None
+    judge = chat_model(LLMConfig.from_settings(settings, args.judge))[0] if args.judge else None
     results = run_systems(systems, cases, checker, {d.doc_id: d.text for d in documents},
                           judge)
     ours = results["ours"]

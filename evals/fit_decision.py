@@ -38,6 +38,7 @@ from assistant.index import open_index
 from assistant.retrieve import HybridRetriever
 from assistant.service import clean_question
 from assistant.settings import REPO_ROOT, load_settings
+from assistant.store import StoreConfig
 from assistant.tuning import TUNING_FILE, fitted_for, load_tuning
 from assistant.types import BankQuestion, Hit
 from evals.cases import IN_SAMPLE, load_cases
@@ -204,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         index = open_index(settings.index_dir, settings.embedder,
-                           make_embedder(settings.embedder), settings.store_config())
+                           make_embedder(settings.embedder), StoreConfig.from_settings(settings))
         tuning = load_tuning(settings.embedder)
         fitted = fit(HybridRetriever(index=index, tuning=tuning), args.per)
     except AssistantError as err:

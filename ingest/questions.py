@@ -253,7 +253,7 @@ def run_questions(settings: Settings, config: LLMConfig, model: BaseChatModel, n
         print(note, file=sys.stderr)
     target = Target(settings.corpus_dir, settings.index_dir, settings.embedder,
                     make_embedder(settings.embedder), settings.sources_dir,
-                    settings.store_config())
+                    StoreConfig.from_settings(settings))
     report = write_questions(target, model, model_label(config, model), first, _say)
     print("\n".join(summary_lines(report, fix_hint(config))))
     return 1 if len(report.failed) == len(report.results) else 0
@@ -262,6 +262,6 @@ def run_questions(settings: Settings, config: LLMConfig, model: BaseChatModel, n
 def question_writer(settings: Settings) -> Callable[[IngestReport], int]:
     """For `ingest --questions`: the step to run after the ingest, checked before it (the
     extractive backend is refused at once)."""
-    config = settings.llm_config()
+    config = LLMConfig.from_settings(settings)
     model, note = question_model(config)
     return partial(run_questions, settings, config, model, note)

@@ -24,6 +24,7 @@ from assistant.index import open_index
 from assistant.llm import LLMConfig
 from assistant.service import Assistant, load_assistant
 from assistant.settings import Settings
+from assistant.store import StoreConfig
 from ingest.pipeline import ingest
 
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
@@ -154,12 +155,12 @@ def test_instructions_in_a_corpus_document_are_kept_out_and_reported(tmp_path: P
 def test_secrets_stay_out_of_reprs_and_logs():
     settings = Settings(openai_api_key="sk-test-secret-1", chroma_token="tok-secret-2",
                         username="council", password="pw-secret-3")
-    shown = " ".join(map(repr, (settings, settings.llm_config("openai"),
-                                settings.store_config())))
+    shown = " ".join(map(repr, (settings, LLMConfig.from_settings(settings, "openai"),
+                                StoreConfig.from_settings(settings))))
     assert not any(s in shown for s in ("sk-test-secret-1", "tok-secret-2", "pw-secret-3"))
     assert settings.login() == ("council", "pw-secret-3")
-    assert settings.llm_config("openai").api_key == "sk-test-secret-1"  # set, only hidden
-    assert settings.store_config().token == "tok-secret-2"
+    assert LLMConfig.from_settings(settings, "openai").api_key == "sk-test-secret-1"  # hidden
+    assert StoreConfig.from_settings(settings).token == "tok-secret-2"
 
 
 def test_feedback_on_an_answer_the_audit_log_could_not_keep_says_so(assistant: Assistant):

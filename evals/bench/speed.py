@@ -9,9 +9,10 @@ import time
 from typing import Any
 
 from assistant.generate import answer_inputs, numbered, prompt_text
-from assistant.llm import model_path
+from assistant.llm import LLMConfig, model_path
 from assistant.service import load_assistant, resolve_language
 from assistant.settings import Settings
+from assistant.store import StoreConfig
 
 QUESTIONS = ("Hur ofta ska de kreativa städerna rapportera till Unesco?",
              "What must a creative city report to the Swedish National Commission, and when?",
@@ -35,10 +36,10 @@ def main() -> int:
     settings = Settings()
     from llama_cpp import Llama
 
-    path, _ = model_path(settings.llm_config("llamacpp"))
+    path, _ = model_path(LLMConfig.from_settings(settings, "llamacpp"))
     llama = Llama(model_path=str(path), n_ctx=4096, verbose=False)
     assistant = load_assistant(settings.index_dir, settings.embedder,
-                               store=settings.store_config())
+                               store=StoreConfig.from_settings(settings))
     runs = []
     for question in QUESTIONS:
         language, _ = resolve_language(question, "auto")
