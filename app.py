@@ -9,13 +9,13 @@ from datetime import date
 
 import gradio as gr
 
-from assistant.audit import AuditLog, open_audit
-from assistant.errors import AssistantError, IndexUnavailable
-from assistant.format import (
-    inert,
-    readable,
-)
-from assistant.handlers import (
+from assistant.core.errors import AssistantError, IndexUnavailable
+from assistant.core.messages import bilingual, message
+from assistant.core.settings import Settings, load_settings
+from assistant.core.types import Obligation
+from assistant.features.audit import AuditLog, open_audit
+from assistant.features.obligations import DESIGNATED, read_register
+from assistant.front.handlers import (
     ALL_ACTORS,
     CACHE_SWEEP_S,
     REGISTER_HEADERS,
@@ -29,14 +29,14 @@ from assistant.handlers import (
     register_update,
     respond,
 )
-from assistant.llm import LLMConfig, configured_backends
-from assistant.messages import bilingual, message
-from assistant.obligations import DESIGNATED, read_register
-from assistant.serve import private_files, serve, unavailable_page
-from assistant.service import Assistant, load_assistant
-from assistant.settings import Settings, load_settings
-from assistant.store import StoreConfig
-from assistant.types import Obligation
+from assistant.front.serve import private_files, serve, unavailable_page
+from assistant.pipeline.format import (
+    inert,
+    readable,
+)
+from assistant.pipeline.llm import LLMConfig, configured_backends
+from assistant.pipeline.service import Assistant, load_assistant
+from assistant.storage.store import StoreConfig
 
 log = logging.getLogger("assistant.app")
 LANGUAGES = [("Auto", "auto"), ("Svenska", "sv"), ("English", "en")]

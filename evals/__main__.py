@@ -22,13 +22,13 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from rich.progress import Progress, TaskID
 
-from assistant.errors import AssistantError
-from assistant.llm import LLMConfig, chat_model
-from assistant.service import Assistant, load_assistant
-from assistant.settings import BACKENDS, REPO_ROOT, Settings, load_settings
-from assistant.store import StoreConfig
-from assistant.support import SupportChecker
-from assistant.types import Document
+from assistant.core.errors import AssistantError
+from assistant.core.settings import BACKENDS, REPO_ROOT, Settings, load_settings
+from assistant.core.types import Document
+from assistant.pipeline.llm import LLMConfig, chat_model
+from assistant.pipeline.service import Assistant, load_assistant
+from assistant.pipeline.support import SupportChecker
+from assistant.storage.store import StoreConfig
 from evals.blind import run_blind
 from evals.calibrate import calibration_report
 from evals.cases import CASES_FILE, Case, load_cases

@@ -17,11 +17,11 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from assistant.errors import AssistantError
-from assistant.service import Assistant
-from assistant.settings import BACKENDS, load_settings
-from assistant.support import SupportChecker
-from assistant.tuning import Tuning, load_tuning
+from assistant.core.errors import AssistantError
+from assistant.core.settings import BACKENDS, load_settings
+from assistant.core.tuning import Tuning, load_tuning
+from assistant.pipeline.service import Assistant
+from assistant.pipeline.support import SupportChecker
 from evals.__main__ import loaded
 from evals.blind import BLIND_DIR, blind_sets
 from evals.cases import IN_SAMPLE, load_cases

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.service import Assistant
-from assistant.support import SupportChecker
+from assistant.pipeline.service import Assistant
+from assistant.pipeline.support import SupportChecker
 from evals.cases import load_cases
 from evals.report import case_rows, reliability
 from evals.run import CaseResult, evaluate, summarise

@@ -21,11 +21,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.embeddings import make_embedder
-from assistant.errors import AssistantError
-from assistant.settings import REPO_ROOT
-from assistant.support import Evidence, SupportChecker
-from assistant.tuning import Support, load_tuning
+from assistant.core.errors import AssistantError
+from assistant.core.settings import REPO_ROOT
+from assistant.core.tuning import Support, load_tuning
+from assistant.pipeline.support import Evidence, SupportChecker
+from assistant.storage.embeddings import make_embedder
 from ingest.loaders import load_corpus
 
 LABELS_FILE = REPO_ROOT / "evals" / "support_labels.yaml"

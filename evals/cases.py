@@ -8,8 +8,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assistant.errors import AssistantError
-from assistant.settings import REPO_ROOT
+from assistant.core.errors import AssistantError
+from assistant.core.settings import REPO_ROOT
 
 CASES_FILE = REPO_ROOT / "evals" / "cases.yaml"
 # The in-sample sets: read while the retired rules were written and the threshold chosen.

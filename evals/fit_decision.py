@@ -30,17 +30,17 @@ from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from assistant.decide import FEATURES, Model, features, judge, question_stems
-from assistant.embeddings import make_embedder
-from assistant.errors import AssistantError
-from assistant.evidence import Evidence
-from assistant.index import open_index
-from assistant.retrieve import HybridRetriever
-from assistant.service import clean_question
-from assistant.settings import REPO_ROOT, load_settings
-from assistant.store import StoreConfig
-from assistant.tuning import TUNING_FILE, fitted_for, load_tuning
-from assistant.types import BankQuestion, Hit
+from assistant.core.errors import AssistantError
+from assistant.core.settings import REPO_ROOT, load_settings
+from assistant.core.tuning import TUNING_FILE, fitted_for, load_tuning
+from assistant.core.types import BankQuestion, Hit
+from assistant.pipeline.decide import FEATURES, Model, features, judge, question_stems
+from assistant.pipeline.retrieve import HybridRetriever
+from assistant.pipeline.service import clean_question
+from assistant.storage.embeddings import make_embedder
+from assistant.storage.evidence import Evidence
+from assistant.storage.index import open_index
+from assistant.storage.store import StoreConfig
 from evals.cases import IN_SAMPLE, load_cases
 
 NEGATIVES = REPO_ROOT / "evals" / "train" / "negatives.yaml"

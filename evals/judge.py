@@ -10,10 +10,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.answer import FRAMING
-from assistant.citations import claims
-from assistant.generate import prompt_text
-from assistant.types import Answer
+from assistant.core.types import Answer
+from assistant.pipeline.answer import FRAMING
+from assistant.pipeline.citations import claims
+from assistant.pipeline.generate import prompt_text
 
 _VERDICT = re.compile(r"\b(yes|no|ja|nej)\b", re.IGNORECASE)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from assistant.support import SupportChecker
-from assistant.types import Answer
+from assistant.core.types import Answer
+from assistant.pipeline.support import SupportChecker
 from evals.cases import Case
 from evals.judge import judged_claims
 from evals.scorers import (

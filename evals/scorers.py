@@ -7,12 +7,12 @@ import statistics
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.answer import FRAMING
-from assistant.citations import MARKER, Claim, claims
-from assistant.language import sv_or_en
-from assistant.support import SupportChecker
-from assistant.text import split_sentences
-from assistant.types import Answer, Citation
+from assistant.core.language import sv_or_en
+from assistant.core.text import split_sentences
+from assistant.core.types import Answer, Citation
+from assistant.pipeline.answer import FRAMING
+from assistant.pipeline.citations import MARKER, Claim, claims
+from assistant.pipeline.support import SupportChecker
 
 Ranked = Sequence[Collection[str]]  # the passage ids each rank brings (a list brings its items)
 _MARKUP = re.compile(r"[*_`]+")

@@ -15,12 +15,12 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from assistant.answer import citation
-from assistant.generate import numbered
-from assistant.index import SearchIndex
-from assistant.service import Assistant, clean_question, resolve_language
-from assistant.text import split_sentences
-from assistant.types import Answer, Citation, Document, Hit
+from assistant.core.text import split_sentences
+from assistant.core.types import Answer, Citation, Document, Hit
+from assistant.pipeline.answer import citation
+from assistant.pipeline.generate import numbered
+from assistant.pipeline.service import Assistant, clean_question, resolve_language
+from assistant.storage.index import SearchIndex
 from evals.cases import Case
 
 K_MAX = 10  # ranks kept for recall@k

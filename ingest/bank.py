@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.errors import AssistantError
-from assistant.types import BankQuestion, Chunk
+from assistant.core.errors import AssistantError
+from assistant.core.types import BankQuestion, Chunk
 
 BANK_DIR = "questions"
 LANGUAGES = ("sv", "en")

@@ -23,14 +23,14 @@ import numpy as np
 from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import Embeddings
 
-from assistant.bank import load_questions, save_questions
-from assistant.embeddings import embed_queries
-from assistant.index import SENTENCE_MARK, SPACE, save_chunks
-from assistant.manifest import Manifest
-from assistant.obligations import save_register
-from assistant.store import StoreConfig, build_key
-from assistant.text import terms
-from assistant.types import BankQuestion, Chunk
+from assistant.core.text import terms
+from assistant.core.types import BankQuestion, Chunk
+from assistant.features.obligations import save_register
+from assistant.storage.bank import load_questions, save_questions
+from assistant.storage.embeddings import embed_queries
+from assistant.storage.index import SENTENCE_MARK, SPACE, save_chunks
+from assistant.storage.manifest import Manifest
+from assistant.storage.store import StoreConfig, build_key
 from ingest.obligations import obligations
 
 log = logging.getLogger("assistant.ingest")

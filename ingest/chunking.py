@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from assistant.types import Block, Chunk, Document
+from assistant.core.types import Block, Chunk, Document
 
 
 def indexed_text(document: Document, block: Block, footnotes: dict[str, str]) -> str:

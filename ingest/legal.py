@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.types import Block, BlockKind
+from assistant.core.types import Block, BlockKind
 
 Line = tuple[int | None, str]  # (page it starts on, or None for text files; the paragraph)
 

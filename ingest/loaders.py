@@ -14,9 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from assistant.errors import AssistantError
-from assistant.messages import LANGUAGES, message
-from assistant.types import GUIDELINE, SUPPLEMENT, Block, BlockKind, Document
+from assistant.core.errors import AssistantError
+from assistant.core.messages import LANGUAGES, message
+from assistant.core.types import GUIDELINE, SUPPLEMENT, Block, BlockKind, Document
 
 _ID = re.compile(r"\s*\{#([\w.:-]+)\}\s*$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")

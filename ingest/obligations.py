@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.types import Chunk, Obligation
+from assistant.core.types import Chunk, Obligation
 
 ACTORS = {"de kreativa städerna": "creative cities",
           "svenska unescorådet": "Svenska Unescorådet"}

@@ -33,7 +33,7 @@ from pathlib import Path
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 
 Paragraph = tuple[int, str]
 """(1-based page number where the paragraph starts, its text on one line)."""

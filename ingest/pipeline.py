@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from assistant.errors import AssistantError
-from assistant.manifest import REFERENCES, SCHEMA, Manifest, current_build
-from assistant.store import EMBEDDED, StoreConfig
-from assistant.types import Chunk, Document
+from assistant.core.errors import AssistantError
+from assistant.core.types import Chunk, Document
+from assistant.storage.manifest import REFERENCES, SCHEMA, Manifest, current_build
+from assistant.storage.store import EMBEDDED, StoreConfig
 from ingest.bank import BANK_DIR, BankStatus, load_bank, match_bank
 from ingest.chunking import chunk_corpus
 from ingest.loaders import load_corpus

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from assistant.index import SearchIndex
-    from assistant.retrieve import HybridRetriever
-    from assistant.tuning import Tuning
+    from assistant.core.tuning import Tuning
+    from assistant.pipeline.retrieve import HybridRetriever
+    from assistant.storage.index import SearchIndex
 
 MAX_CHARS = 300  # a longer line is not a question a user asks
 TOP = 20  # a kept question finds its own passage among this many
@@ -81,7 +81,7 @@ def parse_reply(reply: str) -> Parsed:
 
 def filter_retriever(index: SearchIndex, tuning: Tuning) -> HybridRetriever:
     """Retrieval over the passage lists alone: the bank's own lists weigh nothing."""
-    from assistant.retrieve import HybridRetriever
+    from assistant.pipeline.retrieve import HybridRetriever
 
     alone = tuning.changed({"fusion.bank_weight": 0.0, "fusion.bank_lexical_weight": 0.0})
     return HybridRetriever(index=index, tuning=alone, k=TOP)

@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 from ingest.bank import BANK_DIR, LANGUAGES, BankEntry, originals, passage_hash, save_entries
 from ingest.pipeline import IngestReport, ingest
 from ingest.question_filter import REASONS, PassageResult, filter_retriever, sift
@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
-    from assistant.index import SearchIndex
-    from assistant.llm import LLMConfig
-    from assistant.retrieve import HybridRetriever
-    from assistant.settings import Settings
-    from assistant.store import StoreConfig
-    from assistant.tuning import Tuning
-    from assistant.types import Chunk
+    from assistant.core.settings import Settings
+    from assistant.core.tuning import Tuning
+    from assistant.core.types import Chunk
+    from assistant.pipeline.llm import LLMConfig
+    from assistant.pipeline.retrieve import HybridRetriever
+    from assistant.storage.index import SearchIndex
+    from assistant.storage.store import StoreConfig
 
 PER_LANGUAGE = 4  # questions asked for in each language
 NO_MODEL = ("`assistant ingest --questions` writes questions with a language model, but the "
@@ -88,7 +88,7 @@ class Target:
 
     def open(self) -> SearchIndex:
         """The current build, opened."""
-        from assistant.index import open_index
+        from assistant.storage.index import open_index
 
         return open_index(self.index_dir, self.embedder, self.embeddings, self.store)
 
@@ -105,7 +105,7 @@ def ask_model(model: BaseChatModel, chunk: Chunk) -> str:
     from langchain_core.output_parsers import StrOutputParser
     from langchain_core.prompts import ChatPromptTemplate
 
-    from assistant.generate import prompt_text
+    from assistant.pipeline.generate import prompt_text
 
     prompt = ChatPromptTemplate.from_messages([("human", prompt_text("questions"))])
     return str((prompt | model | StrOutputParser()).invoke(prompt_inputs(chunk)))
@@ -179,7 +179,7 @@ def write_questions(target: Target, model: BaseChatModel, by: str,
     keys = pending(first)
     if not keys:
         return QuestionsReport(first)
-    from assistant.tuning import load_tuning
+    from assistant.core.tuning import load_tuning
 
     index = target.open()
     results = generate(index, load_tuning(target.embedder), model, keys, say)
@@ -193,14 +193,14 @@ def question_model(config: LLMConfig) -> tuple[BaseChatModel, str]:
     """The configured chat model and its note; the extractive backend has none to ask."""
     if config.backend == "extractive":
         raise AssistantError(NO_MODEL)
-    from assistant.llm import chat_model
+    from assistant.pipeline.llm import chat_model
 
     return chat_model(config)
 
 
 def model_label(config: LLMConfig, model: BaseChatModel) -> str:
     """Who wrote the questions (the bank's `by`): the backend and the model's name."""
-    from assistant.llm import LlamaCppChat
+    from assistant.pipeline.llm import LlamaCppChat
 
     name = model.model_path.name if isinstance(model, LlamaCppChat) else config.model
     return f"{config.backend} {name}"
@@ -247,7 +247,7 @@ def run_questions(settings: Settings, config: LLMConfig, model: BaseChatModel, n
     if not pending(first):
         print("Question bank: every passage has current questions; nothing to write.")
         return 0
-    from assistant.embeddings import make_embedder
+    from assistant.storage.embeddings import make_embedder
 
     if note:
         print(note, file=sys.stderr)

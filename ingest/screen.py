@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.types import Chunk
+from assistant.core.types import Chunk
 
 _VERBS = r"(?:ignore|disregard|forget|override|ignorera|strunta i|bortse från|glöm)"
 _TARGETS = (r"(?:instructions?|prompts?|rules|documents?|sources|context|guidelines|"

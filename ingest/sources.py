@@ -15,8 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from assistant.errors import AssistantError
-from assistant.types import Document
+from assistant.core.errors import AssistantError
+from assistant.core.types import Document
 from ingest.legal import Line, parse_legal
 from ingest.loaders import read_text
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.embeddings import make_embedder
-from assistant.index import open_index
-from assistant.service import Assistant, load_assistant
-from assistant.settings import REPO_ROOT
+from assistant.core.settings import REPO_ROOT
+from assistant.pipeline.service import Assistant, load_assistant
+from assistant.storage.embeddings import make_embedder
+from assistant.storage.index import open_index
 from evals.bench.servers import free_port
 from ingest.pipeline import ingest
 

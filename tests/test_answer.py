@@ -3,12 +3,12 @@ once, and the passages closest to the question chosen."""
 
 from __future__ import annotations
 
-from assistant.answer import FRAMING, compose, extractive, select
-from assistant.citations import claims
-from assistant.decide import Judged
-from assistant.query import parse
-from assistant.tuning import load_tuning
-from assistant.types import Chunk, Hit
+from assistant.core.tuning import load_tuning
+from assistant.core.types import Chunk, Hit
+from assistant.pipeline.answer import FRAMING, compose, extractive, select
+from assistant.pipeline.citations import claims
+from assistant.pipeline.decide import Judged
+from assistant.pipeline.query import parse
 
 
 def _hit(block_id: str, text: str, lead_in: str = "", items: tuple[Hit, ...] = (),

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import app
-from assistant.llm import bundled_gguf
-from assistant.service import Assistant
-from assistant.settings import Settings
+from assistant.core.settings import Settings
+from assistant.pipeline.llm import bundled_gguf
+from assistant.pipeline.service import Assistant
 
 
 def _elem_ids(config: Mapping[str, Any]) -> dict[int, str | None]:

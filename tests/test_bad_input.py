@@ -13,19 +13,24 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from assistant.bounds import Bounds, recent_turns
-from assistant.errors import AssistantError
-from assistant.export import from_answer, write_exports
-from assistant.format import plain
-from assistant.handlers import respond, turns
-from assistant.service import MAX_QUESTION_CHARS, UNSUPPORTED_LANGUAGE, Assistant, clean_question
+from assistant.core.bounds import Bounds, recent_turns
+from assistant.core.errors import AssistantError
+from assistant.features.export import from_answer, write_exports
+from assistant.front.handlers import respond, turns
+from assistant.pipeline.format import plain
+from assistant.pipeline.service import (
+    MAX_QUESTION_CHARS,
+    UNSUPPORTED_LANGUAGE,
+    Assistant,
+    clean_question,
+)
 
 SV = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
 HUGE = ("Hur ofta ska städerna rapportera? " * 600)[:20_000]
 
 
 def _cli(env: dict[str, str], *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
                           input=stdin, capture_output=True, timeout=120)
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from assistant.index import open_index
-from assistant.query import parse
-from assistant.retrieve import HybridRetriever
-from assistant.tuning import load_tuning
+from assistant.core.tuning import load_tuning
+from assistant.pipeline.query import parse
+from assistant.pipeline.retrieve import HybridRetriever
+from assistant.storage.index import open_index
 from ingest.bank import BANK_DIR, LANGUAGES, load_bank, match_bank, originals
 from ingest.chunking import chunk_corpus
 from ingest.pipeline import ingest, load_documents

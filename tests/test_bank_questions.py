@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from assistant.cli import main
-from assistant.llm import LLMConfig
-from assistant.tuning import load_tuning
-from assistant.types import Chunk
+from assistant.core.tuning import load_tuning
+from assistant.core.types import Chunk
+from assistant.front.cli import main
+from assistant.pipeline.llm import LLMConfig
 from ingest.bank import BANK_DIR, BankEntry, load_bank, originals, passage_hash
 from ingest.pipeline import IngestReport
 from ingest.question_filter import (
@@ -205,7 +205,7 @@ def _clean_env() -> dict[str, str]:
 def test_cli_refuses_questions_with_the_extractive_backend(tmp_path: Path):
     env = _clean_env() | {"ASSISTANT_DATA_DIR": str(tmp_path / "data"),
                           "ASSISTANT_BACKEND": "extractive"}
-    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--questions"],
+    done = subprocess.run([sys.executable, "-m", "assistant", "ingest", "--questions"],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "ASSISTANT_BACKEND=llamacpp" in done.stderr
     assert not (tmp_path / "data").exists(), "refused before ingesting"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.settings import REPO_ROOT
+from assistant.core.errors import AssistantError
+from assistant.core.settings import REPO_ROOT
 from evals.bench.runner import plan, run_step, since, spread
 from evals.bench.steps import (
     RESULT,

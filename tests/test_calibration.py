@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from assistant.support import SupportChecker
-from assistant.tuning import load_tuning
+from assistant.core.tuning import load_tuning
+from assistant.pipeline.support import SupportChecker
 from evals.calibrate import Label, agreement, calibration_report, load_labels
 from tests.conftest import CORPUS
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.settings import REPO_ROOT
+from assistant.core.errors import AssistantError
+from assistant.core.settings import REPO_ROOT
 from evals.cases import CASES_FILE, load_cases
 from evals.scorers import normalise
 from ingest.legal import parse_legal

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bank import load_questions
-from assistant.errors import AssistantError
-from assistant.index import load_chunks, open_index
-from assistant.manifest import Manifest, current_build
-from assistant.service import load_assistant
-from assistant.store import StoreConfig, build_key
+from assistant.core.errors import AssistantError
+from assistant.pipeline.service import load_assistant
+from assistant.storage.bank import load_questions
+from assistant.storage.index import load_chunks, open_index
+from assistant.storage.manifest import Manifest, current_build
+from assistant.storage.store import StoreConfig, build_key
 from evals.bench.servers import chroma_server, free_port
 from ingest.pipeline import IngestReport, ingest
 from tests.conftest import CORPUS

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.citations import markers, verify
-from assistant.types import Answer, Chunk, Citation
+from assistant.core.types import Answer, Chunk, Citation
+from assistant.pipeline.citations import markers, verify
 
 CHUNK = Chunk("d:p1:abc", "d", "p1", "sv", "Titel", ("Avsnitt",),
               "Vart fjärde år ska de kreativa städerna rapportera.", "", "d")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.support import SupportChecker
-from assistant.tuning import load_tuning
+from assistant.core.tuning import load_tuning
+from assistant.pipeline.support import SupportChecker
 
 REPORT_SV = ("På nationell nivå ska de kreativa städerna: I slutet av varje år rapportera om "
              "sitt arbete till Svenska Unescorådet. Rapporterna skrivs på engelska så att de "

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.answer import FRAMING
-from assistant.citations import Claim, claims
-from assistant.messages import message
+from assistant.core.messages import message
+from assistant.pipeline.answer import FRAMING
+from assistant.pipeline.citations import Claim, claims
 
 
 def test_framing_lines_are_not_claims_and_markup_is_dropped():

@@ -16,7 +16,7 @@ CITATION_KEYS = {"n", "doc_id", "title", "section", "quote", "original", "chunk_
 
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env, input=stdin,
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.errors import IndexUnavailable
-from assistant.index import open_index
-from assistant.manifest import current_build
-from assistant.service import load_assistant
-from assistant.store import SNAPSHOT_PREFIX
+from assistant.core.errors import IndexUnavailable
+from assistant.pipeline.service import load_assistant
+from assistant.storage.index import open_index
+from assistant.storage.manifest import current_build
+from assistant.storage.store import SNAPSHOT_PREFIX
 from tests.conftest import running_app
 
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
@@ -94,7 +94,7 @@ def test_each_damaged_part_gives_one_line_naming_the_fix(
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
                           capture_output=True, text=True, timeout=300)
 
 

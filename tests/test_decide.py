@@ -8,11 +8,11 @@ import math
 
 import pytest
 
-from assistant.decide import FEATURES, Model, load_model
-from assistant.evidence import Evidence
-from assistant.text import terms
-from assistant.tuning import load_tuning
-from assistant.types import BankQuestion, Chunk
+from assistant.core.text import terms
+from assistant.core.tuning import load_tuning
+from assistant.core.types import BankQuestion, Chunk
+from assistant.pipeline.decide import FEATURES, Model, load_model
+from assistant.storage.evidence import Evidence
 from evals.fit_decision import threshold_for
 from evals.report import reliability
 

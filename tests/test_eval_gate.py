@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.service import Assistant
-from assistant.support import SupportChecker
-from assistant.tuning import load_tuning
+from assistant.core.tuning import load_tuning
+from assistant.pipeline.service import Assistant
+from assistant.pipeline.support import SupportChecker
 from evals.__main__ import main
 from evals.cases import CASES_FILE, load_cases
 from evals.run import CaseResult, evaluate, gate, summarise

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.format import chat_markdown, sources_markdown, to_json, to_text
-from assistant.support import SupportChecker
-from assistant.tuning import load_tuning
-from assistant.types import Answer, Citation
+from assistant.core.tuning import load_tuning
+from assistant.core.types import Answer, Citation
+from assistant.pipeline.format import chat_markdown, sources_markdown, to_json, to_text
+from assistant.pipeline.support import SupportChecker
 from evals.scorers import (
     citation_problems,
     claim_scores,

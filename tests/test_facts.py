@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.facts import (
+from assistant.core.tuning import load_tuning
+from assistant.pipeline.facts import (
     asked_for,
     duties,
     evidence,
@@ -12,7 +13,6 @@ from assistant.facts import (
     subject,
     times,
 )
-from assistant.tuning import load_tuning
 
 LIMITS = load_tuning("e5").support
 

@@ -16,15 +16,15 @@ from threading import Thread
 
 import pytest
 
-from assistant.audit import AuditLog
-from assistant.bounds import Bounds
-from assistant.commands import ingest_lines
-from assistant.handlers import FAILED, FEEDBACK, give_feedback, respond
-from assistant.index import open_index
-from assistant.llm import LLMConfig
-from assistant.service import Assistant, load_assistant
-from assistant.settings import Settings
-from assistant.store import StoreConfig
+from assistant.core.bounds import Bounds
+from assistant.core.settings import Settings
+from assistant.features.audit import AuditLog
+from assistant.front.commands import ingest_lines
+from assistant.front.handlers import FAILED, FEEDBACK, give_feedback, respond
+from assistant.pipeline.llm import LLMConfig
+from assistant.pipeline.service import Assistant, load_assistant
+from assistant.storage.index import open_index
+from assistant.storage.store import StoreConfig
 from ingest.pipeline import ingest
 
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
@@ -83,7 +83,7 @@ def test_an_llm_server_answering_garbage_falls_back_to_the_quotes(assistant: Ass
 def test_a_full_disk_under_the_audit_log_still_serves_the_answer(
         assistant: Assistant, caplog: pytest.LogCaptureFixture):
     full = AuditLog(Path("/dev/full"))  # every write fails with ENOSPC
-    with caplog.at_level(logging.WARNING, logger="assistant.audit"):
+    with caplog.at_level(logging.WARNING, logger="assistant.features.audit"):
         history, sources, _, _ = list(respond(assistant, QUESTION, [], "auto", full))[-1]
     assert "Vart fjärde år" in history[-1]["content"] and sources
     assert full.failures == 1

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.generate import is_follow_up, standalone
-from assistant.service import Assistant
+from assistant.pipeline.generate import is_follow_up, standalone
+from assistant.pipeline.service import Assistant
 
 FIRST = "Hur ofta ska städerna rapportera till Svenska Unescorådet?"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.search import collapse, pick, rrf
-from assistant.tuning import load_tuning
-from assistant.types import Chunk
+from assistant.core.tuning import load_tuning
+from assistant.core.types import Chunk
+from assistant.pipeline.search import collapse, pick, rrf
 
 RRF_K = load_tuning("e5").fusion.rrf_k
 

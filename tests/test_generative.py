@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.citations import claims
-from assistant.commands import CHECKING_HEADER, VERIFIED_HEADER
-from assistant.llm import LLMConfig, bundled_gguf, configured_backends
-from assistant.service import Assistant
-from assistant.support import SupportChecker
-from assistant.types import Answer, Citation
+from assistant.core.types import Answer, Citation
+from assistant.front.commands import CHECKING_HEADER, VERIFIED_HEADER
+from assistant.pipeline.citations import claims
+from assistant.pipeline.llm import LLMConfig, bundled_gguf, configured_backends
+from assistant.pipeline.service import Assistant
+from assistant.pipeline.support import SupportChecker
 from evals.bench.servers import free_port
 from evals.judge import judged_claims, verdict
 
@@ -172,7 +172,7 @@ def test_a_server_killed_mid_answer_falls_back(assistant: Assistant, gguf: Path)
 
 def test_cli_json_with_the_openai_backend(cli_env: dict[str, str], server: str):
     env = cli_env | {"ASSISTANT_OPENAI_BASE_URL": server, "ASSISTANT_LLM_MAX_TOKENS": "80"}
-    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--json", "--backend",
+    done = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "--backend",
                            "openai", "How is the network funded?"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -185,7 +185,7 @@ def test_cli_prints_only_checked_sentences_while_the_model_writes(cli_env: dict[
                                                                 server: str):
     env = cli_env | {"ASSISTANT_OPENAI_BASE_URL": server, "ASSISTANT_LLM_MAX_TOKENS": "120",
                      "ASSISTANT_AUDIT": "false"}
-    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--backend",
+    done = subprocess.run([sys.executable, "-m", "assistant", "ask", "--backend",
                            "openai", "What must the creative cities report each year?"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -196,7 +196,7 @@ def test_cli_prints_only_checked_sentences_while_the_model_writes(cli_env: dict[
 
 
 def test_cli_says_what_to_set_for_the_openai_backend(cli_env: dict[str, str]):
-    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--backend", "openai",
+    done = subprocess.run([sys.executable, "-m", "assistant", "ask", "--backend", "openai",
                            "Hur finansieras nätverket?"], env=cli_env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 2 and "ASSISTANT_OPENAI_BASE_URL" in done.stderr

@@ -6,9 +6,9 @@ from __future__ import annotations
 import tomllib
 from importlib.resources import files
 
-from assistant.glossary import TERMS, glossary, in_english
-from assistant.service import Assistant
-from assistant.tuning import load_tuning
+from assistant.core.tuning import load_tuning
+from assistant.pipeline.glossary import TERMS, glossary, in_english
+from assistant.pipeline.service import Assistant
 
 LIMITS = load_tuning("e5").terms
 
@@ -38,7 +38,7 @@ def test_an_english_question_is_not_bridged(full_assistant: Assistant):
 
 def test_an_english_passage_is_judged_on_the_swedish_question_s_terms(
         full_assistant: Assistant):
-    from assistant.decide import FEATURES, features, question_stems
+    from assistant.pipeline.decide import FEATURES, features, question_stems
 
     retriever = full_assistant.retriever
     query = retriever.parse("Vad menas med kulturella näringar i 2005 års konvention?", "sv")

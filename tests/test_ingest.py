@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.index import current_build, open_index
-from assistant.service import load_assistant
+from assistant.core.errors import AssistantError
+from assistant.pipeline.service import load_assistant
+from assistant.storage.index import current_build, open_index
 from ingest.pipeline import ingest
 from tests.conftest import CORPUS
 
@@ -76,7 +76,7 @@ def test_killed_ingest_leaves_previous_index_serving(tmp_path: Path, e5):
     before = ingest(corpus, index_dir, embedder="e5", embeddings=lambda: e5).build
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
            "ASSISTANT_CORPUS_DIR": str(corpus)}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", "--rebuild"],
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", "--rebuild"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     builds = index_dir / "builds"
     deadline = time.monotonic() + 60

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import facts
-from assistant.definitions import asks_definition, defined_term, defines
-from assistant.glossary import cognates, english_of, in_english
-from assistant.service import Assistant
-from assistant.text import asked_parts
-from assistant.tuning import load_tuning
+from assistant.core.text import asked_parts
+from assistant.core.tuning import load_tuning
+from assistant.pipeline import facts
+from assistant.pipeline.definitions import asks_definition, defined_term, defines
+from assistant.pipeline.glossary import cognates, english_of, in_english
+from assistant.pipeline.service import Assistant
 
 LIMITS = load_tuning("e5").terms
 

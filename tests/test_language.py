@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.query import detect
-from assistant.service import UNSUPPORTED_LANGUAGE, resolve_language
+from assistant.core.errors import AssistantError
+from assistant.pipeline.query import detect
+from assistant.pipeline.service import UNSUPPORTED_LANGUAGE, resolve_language
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.format import plain
+from assistant.pipeline.format import plain
 from evals.bench.load import LoadConfig, measure, summarise
 from evals.bench.load_users import message_text
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 from ingest.loaders import load_corpus, load_document, parse_markdown
 from tests.conftest import CORPUS, SEED
 

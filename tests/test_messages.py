@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.messages import LANGUAGES, bilingual, catalogue, message
-from assistant.settings import REPO_ROOT
+from assistant.core.errors import AssistantError
+from assistant.core.messages import LANGUAGES, bilingual, catalogue, message
+from assistant.core.settings import REPO_ROOT
 
-SOURCES = [REPO_ROOT / "app.py", *sorted((REPO_ROOT / "assistant").glob("*.py")),
+SOURCES = [REPO_ROOT / "app.py", *sorted((REPO_ROOT / "assistant").rglob("*.py")),
            *sorted((REPO_ROOT / "ingest").glob("*.py"))]
 READERS = {"message", "bilingual"}  # the functions that take a key first
 

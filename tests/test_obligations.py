@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import AssistantError
-from assistant.obligations import DESIGNATED, by_actor, due, load_register, next_four_yearly
-from assistant.types import Obligation
+from assistant.core.errors import AssistantError
+from assistant.core.types import Obligation
+from assistant.features.obligations import (
+    DESIGNATED,
+    by_actor,
+    due,
+    load_register,
+    next_four_yearly,
+)
 
 GUIDELINE = Path(__file__).resolve().parent.parent / "corpus" / "riktlinjer-kreativa-stader.sv.md"
 CITIES, COUNCIL = "creative cities", "Svenska Unescorådet"
@@ -88,7 +94,7 @@ def test_a_year_before_designation_is_refused(register: list[Obligation]):
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -12,7 +12,7 @@ from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from assistant.errors import AssistantError
+from assistant.core.errors import AssistantError
 from ingest.pdf import NoTextLayer, SourceError, pdf_paragraphs
 
 OBJECTIVES = (

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.lexicon import COUNTRY, PLACE, gazetteer
-from assistant.query import find_names, parse
-from assistant.settings import REPO_ROOT
+from assistant.core.lexicon import COUNTRY, PLACE, gazetteer
+from assistant.core.settings import REPO_ROOT
+from assistant.pipeline.query import find_names, parse
 
 SHORT = REPO_ROOT / "evals" / "language_short.yaml"
 

@@ -3,8 +3,8 @@ language's text, the spreading of long lists, and the sentence vectors."""
 
 from __future__ import annotations
 
-from assistant.retrieve import HybridRetriever
-from assistant.service import Assistant
+from assistant.pipeline.retrieve import HybridRetriever
+from assistant.pipeline.service import Assistant
 
 
 def test_retriever_speaks_langchain(assistant: Assistant):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.index import SPACE
-from assistant.store import StoreConfig
+from assistant.storage.index import SPACE
+from assistant.storage.store import StoreConfig
 from evals.bench.machine import write_json
 from evals.bench.scale import markdown_table, report, write_plot
 from evals.bench.scale_measure import (

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from assistant.settings import REPO_ROOT, Settings
+from assistant.core.settings import REPO_ROOT, Settings
 from tests.conftest import app_env, running_app
 
 USER = "stadskansliet"

@@ -14,9 +14,9 @@ import pytest
 from fpdf import FPDF
 from langchain_core.embeddings import Embeddings
 
-from assistant.index import open_index
-from assistant.manifest import current_build
-from assistant.service import Assistant, load_assistant
+from assistant.pipeline.service import Assistant, load_assistant
+from assistant.storage.index import open_index
+from assistant.storage.manifest import current_build
 from ingest.legal import parse_legal
 from ingest.pipeline import ingest
 from ingest.sources import Source, fetch, load_manifest

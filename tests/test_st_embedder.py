@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import make_embedder
-from assistant.errors import AssistantError
-from assistant.service import load_assistant
+from assistant.core.errors import AssistantError
+from assistant.pipeline.service import load_assistant
+from assistant.storage.embeddings import make_embedder
 from ingest.pipeline import ingest
 from tests.conftest import CORPUS
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.support import coverage, missing, names_and_numbers
-from assistant.tuning import load_tuning
+from assistant.core.tuning import load_tuning
+from assistant.pipeline.support import coverage, missing, names_and_numbers
 
 LIMITS = load_tuning("e5").support
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.errors import AssistantError
-from assistant.service import Assistant
-from assistant.support import Evidence, SupportChecker
-from assistant.tuning import FITTED, TUNING_FILE, Tuning, entries, load_tuning, read_entries
+from assistant.core.errors import AssistantError
+from assistant.core.tuning import FITTED, TUNING_FILE, Tuning, entries, load_tuning, read_entries
+from assistant.pipeline.service import Assistant
+from assistant.pipeline.support import Evidence, SupportChecker
 from evals.ablate import ablate, changes, chosen_sets
 from evals.blind import BLIND_DIR
 from evals.cases import CASES_FILE, IN_SAMPLE, load_cases

@@ -15,17 +15,17 @@ from pathlib import Path
 import docx
 import pytest
 
-from assistant.answer import dated_intro
-from assistant.audit import AuditLog, export, export_csv
-from assistant.citations import MARKER
-from assistant.draft import compose_reply, draft_reply, questions_in
-from assistant.errors import AssistantError
-from assistant.export import from_answer, to_docx, to_markdown
-from assistant.membership import PATH, membership_path
-from assistant.messages import message
-from assistant.scope import about_joining
-from assistant.service import Assistant
-from assistant.types import Answer, Reply
+from assistant.core.errors import AssistantError
+from assistant.core.messages import message
+from assistant.core.types import Answer, Reply
+from assistant.features.audit import AuditLog, export, export_csv
+from assistant.features.draft import compose_reply, draft_reply, questions_in
+from assistant.features.export import from_answer, to_docx, to_markdown
+from assistant.features.membership import PATH, membership_path
+from assistant.pipeline.answer import dated_intro
+from assistant.pipeline.citations import MARKER
+from assistant.pipeline.scope import about_joining
+from assistant.pipeline.service import Assistant
 from ingest.loaders import load_corpus, parse_markdown
 from tests.conftest import CORPUS
 

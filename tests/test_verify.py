@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.format import chat_markdown
-from assistant.support import SupportChecker
-from assistant.tuning import load_tuning
-from assistant.types import Answer, Chunk, Hit
-from assistant.verify import StreamGate, settled, verify_answer
+from assistant.core.tuning import load_tuning
+from assistant.core.types import Answer, Chunk, Hit
+from assistant.pipeline.format import chat_markdown
+from assistant.pipeline.support import SupportChecker
+from assistant.pipeline.verify import StreamGate, settled, verify_answer
 
 REPORT = Hit(Chunk("g.en:r:1", "g.en", "mal-nationell-8", "en", "Guidelines", ("Goals",),
                    "At the end of each year, report on their work to the Swedish National "

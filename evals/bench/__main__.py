@@ -22,7 +22,7 @@ from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
-    from assistant.settings import REPO_ROOT
+    from assistant.core.settings import REPO_ROOT
     from evals.cases import CASES_FILE
 
     parser = argparse.ArgumentParser(prog="python -m evals.bench", description=__doc__,
@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         from evals.bench.steps import work
 
         return work(argv[1])
-    from assistant.errors import AssistantError
-    from assistant.settings import load_settings
+    from assistant.core.errors import AssistantError
+    from assistant.core.settings import load_settings
     from evals.bench.machine import write_json
     from evals.bench.runner import bench
     from evals.bench.table import render

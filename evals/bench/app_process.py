@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from assistant.settings import REPO_ROOT
+from assistant.core.settings import REPO_ROOT
 from evals.bench.coldstart import _first_answer
 
 NO_TELEMETRY = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}

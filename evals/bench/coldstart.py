@@ -15,7 +15,7 @@ import time
 
 from gradio_client import Client
 
-from assistant.settings import REPO_ROOT
+from assistant.core.settings import REPO_ROOT
 from evals.bench.servers import free_port
 
 QUESTIONS = ["Hur ofta ska de kreativa städerna rapportera till Unesco?",

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.audit import AuditLog
-from assistant.settings import REPO_ROOT, Settings
+from assistant.core.settings import REPO_ROOT, Settings
+from assistant.features.audit import AuditLog
 from evals.bench.app_process import NO_TELEMETRY, process_stats, running_app, wait_ready
 from evals.bench.load_users import Run, questions, run_users
 from evals.bench.servers import free_port

@@ -13,8 +13,8 @@ from typing import Any
 
 from gradio_client import Client
 
-from assistant.format import plain
-from assistant.handlers import FAILED
+from assistant.front.handlers import FAILED
+from assistant.pipeline.format import plain
 from evals.cases import load_cases
 
 REQUEST_TIMEOUT_S = 120.0

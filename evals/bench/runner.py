@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from assistant.llm import LLMConfig
+from assistant.pipeline.llm import LLMConfig
 from evals.bench.table import SYSTEMS, metrics, rows
 
 # Only the standard library (and the table, which imports no more) at the top, as in the
@@ -26,7 +26,7 @@ from evals.bench.table import SYSTEMS, metrics, rows
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
     from evals.bench.steps import Job
 
 STEP_TIMEOUT_S = 1200
@@ -51,8 +51,8 @@ def since(result: Mapping[str, Any], spawned: float) -> dict[str, Any]:
 
 def run_step(job: Job, timeout: float = STEP_TIMEOUT_S) -> dict[str, Any]:
     """Run a job in a fresh interpreter; its result, with times since it was spawned."""
-    from assistant.errors import AssistantError
-    from assistant.settings import REPO_ROOT
+    from assistant.core.errors import AssistantError
+    from assistant.core.settings import REPO_ROOT
     from evals.bench.steps import RESULT
 
     command = [sys.executable, "-m", "evals.bench", "--worker", json.dumps(asdict(job))]
@@ -93,7 +93,7 @@ def run_steps(base: Job, folders: Mapping[str, Path], order: list[tuple[str, str
     becomes a note, any other failure stops the benchmark."""
     from rich.console import Console
 
-    from assistant.errors import AssistantError
+    from assistant.core.errors import AssistantError
 
     console = Console(stderr=True)
     results: dict[str, dict[str, Any]] = {s: {} for s in SYSTEMS}
@@ -111,8 +111,8 @@ def run_steps(base: Job, folders: Mapping[str, Path], order: list[tuple[str, str
 
 def check_index(index: Path, job: Job) -> None:
     """Refuse a reused index that does not hold exactly the benchmark's corpus."""
-    from assistant.embeddings import make_embedder
-    from assistant.errors import AssistantError
+    from assistant.core.errors import AssistantError
+    from assistant.storage.embeddings import make_embedder
     from ingest.pipeline import ingest
 
     report = ingest(Path(job.corpus_dir), index, embedder=job.embedder, dry_run=True,
@@ -129,7 +129,7 @@ def check_index(index: Path, job: Job) -> None:
 
 def llm_unavailable(settings: Settings) -> str | None:
     """Why the llamacpp backend cannot run here (None when it can)."""
-    from assistant.llm import LLM_EXTRA, configured_backends
+    from assistant.pipeline.llm import LLM_EXTRA, configured_backends
 
     if "llamacpp" in configured_backends(LLMConfig.from_settings(settings, "llamacpp")):
         return None
@@ -139,7 +139,7 @@ def llm_unavailable(settings: Settings) -> str | None:
 
 def require_instruments(settings: Settings) -> Path:
     """The sources folder, when it holds at least one referenced instrument."""
-    from assistant.errors import AssistantError
+    from assistant.core.errors import AssistantError
     from ingest.pipeline import load_documents
 
     folder = settings.sources_dir

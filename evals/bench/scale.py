@@ -18,7 +18,7 @@ from typing import Any
 
 import chromadb
 
-from assistant.settings import REPO_ROOT
+from assistant.core.settings import REPO_ROOT
 from evals.bench.machine import BUSY_LOAD, machine, write_json
 from evals.bench.scale_measure import (
     QUERY_VECTORS,
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Embed the corpus once, measure each mode and factor, write the JSON, plot and table."""
     args = parse_args(argv)
     started, loads = time.perf_counter(), [os.getloadavg()[0]]
-    from assistant.embeddings import make_embedder
+    from assistant.storage.embeddings import make_embedder
 
     sources = Path(os.environ.get("ASSISTANT_SOURCES_DIR",
                                   REPO_ROOT.parent / "shared" / "corpus"))

@@ -20,10 +20,10 @@ from chromadb.api.types import Metadata
 from langchain_core.embeddings import Embeddings
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assistant.errors import AssistantError
-from assistant.index import SPACE
-from assistant.store import StoreConfig
-from assistant.tuning import load_tuning
+from assistant.core.errors import AssistantError
+from assistant.core.tuning import load_tuning
+from assistant.storage.index import SPACE
+from assistant.storage.store import StoreConfig
 from evals.bench.servers import chroma_server
 from ingest.build import BATCH, Entry, vector_entries
 from ingest.chunking import chunk_corpus

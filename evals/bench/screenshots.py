@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.settings import REPO_ROOT, Settings
+from assistant.core.settings import REPO_ROOT, Settings
 from evals.bench.app_process import NO_TELEMETRY, running_app, wait_ready
 from evals.bench.servers import free_port
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import chromadb
 
-from assistant.errors import AssistantError
-from assistant.store import StoreConfig
+from assistant.core.errors import AssistantError
+from assistant.storage.store import StoreConfig
 
 HOST = "127.0.0.1"
 CHROMA = Path(sys.executable).parent / "chroma"

@@ -8,11 +8,11 @@ import json
 import time
 from typing import Any
 
-from assistant.generate import answer_inputs, numbered, prompt_text
-from assistant.llm import LLMConfig, model_path
-from assistant.service import load_assistant, resolve_language
-from assistant.settings import Settings
-from assistant.store import StoreConfig
+from assistant.core.settings import Settings
+from assistant.pipeline.generate import answer_inputs, numbered, prompt_text
+from assistant.pipeline.llm import LLMConfig, model_path
+from assistant.pipeline.service import load_assistant, resolve_language
+from assistant.storage.store import StoreConfig
 
 QUESTIONS = ("Hur ofta ska de kreativa städerna rapportera till Unesco?",
              "What must a creative city report to the Swedish National Commission, and when?",

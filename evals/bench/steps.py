@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
-    from assistant.llm import LLMConfig
-    from assistant.service import Assistant
-    from assistant.types import Document
+    from assistant.core.types import Document
+    from assistant.pipeline.llm import LLMConfig
+    from assistant.pipeline.service import Assistant
     from evals.run import CaseResult
     from evals.systems import System
 
@@ -83,14 +83,14 @@ def _documents(job: Job) -> list[Document]:
 
 
 def _llm_config(job: Job) -> LLMConfig:
-    from assistant.llm import LLMConfig
+    from assistant.pipeline.llm import LLMConfig
 
     path = Path(job.llm_model_path) if job.llm_model_path else None
     return LLMConfig("llamacpp", path, timeout=job.llm_timeout, max_tokens=job.llm_max_tokens)
 
 
 def _open_ours(job: Job, backend: str = "extractive") -> Assistant:
-    from assistant.service import load_assistant
+    from assistant.pipeline.service import load_assistant
 
     llm = _llm_config(job) if backend == "llamacpp" else None
     return load_assistant(Path(job.folder), job.embedder, backend, job.top_k, llm)
@@ -98,9 +98,9 @@ def _open_ours(job: Job, backend: str = "extractive") -> Assistant:
 
 def evaluated(job: Job, system: System, embeddings: Embeddings | None) -> dict[str, Any]:
     """Run and score the job's cases through a system that has already answered once."""
-    from assistant.errors import AssistantError
-    from assistant.support import SupportChecker
-    from assistant.tuning import load_tuning
+    from assistant.core.errors import AssistantError
+    from assistant.core.tuning import load_tuning
+    from assistant.pipeline.support import SupportChecker
     from evals.cases import load_cases
     from evals.run import evaluate
 
@@ -130,7 +130,7 @@ def scored(results: list[CaseResult]) -> dict[str, Any]:
 
 def ours_ingest(job: Job) -> dict[str, Any]:
     """Ingest into an empty folder, then open the index and answer one question."""
-    from assistant.embeddings import make_embedder
+    from assistant.storage.embeddings import make_embedder
     from ingest.pipeline import ingest
 
     report = ingest(Path(job.corpus_dir), Path(job.folder), embedder=job.embedder,
@@ -181,7 +181,7 @@ def open_baseline(job: Job) -> Chroma:
     import chromadb
     from langchain_chroma import Chroma
 
-    from assistant.embeddings import make_embedder
+    from assistant.storage.embeddings import make_embedder
 
     client = chromadb.PersistentClient(job.folder, chromadb.Settings(anonymized_telemetry=False))
     return Chroma(collection_name=BASELINE_COLLECTION, client=client,
@@ -202,7 +202,7 @@ def naive_generated(store: Chroma, model: BaseChatModel, question: str,
 
 def baseline_ingest(job: Job) -> dict[str, Any]:
     """Split, embed and store the corpus the tutorial way, persist it, answer one question."""
-    from assistant.embeddings import make_embedder
+    from assistant.storage.embeddings import make_embedder
     from evals.systems import NaiveRAG
 
     rag = NaiveRAG(_documents(job), make_embedder(job.embedder))
@@ -244,7 +244,7 @@ def _ms(function: Callable[[], object]) -> float:
 def baseline_llm(job: Job) -> dict[str, Any]:
     """Retrieval plus the tutorial prompt through the same model, on the job's cases
     (uncited prose, so no faithfulness: the claim check needs citations)."""
-    from assistant.llm import chat_model
+    from assistant.pipeline.llm import chat_model
     from evals.cases import load_cases
 
     store, model = open_baseline(job), chat_model(_llm_config(job))[0]

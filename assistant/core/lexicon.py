@@ -1,0 +1,51 @@
+"""Words the question parser needs, as data (`assistant/data/lexicon/`): Sweden's 290
+municipalities and other place names, the world's countries with their adjectives, and the
+function words that tell Swedish from English. Loaded once."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib.resources import files
+
+from assistant.core.text import words
+
+PLACE, COUNTRY = "place", "country"
+
+
+def _read(name: str) -> str:
+    return files("assistant").joinpath("data", "lexicon", name).read_text("utf-8")
+
+
+@cache
+def gazetteer() -> dict[tuple[str, ...], str]:
+    """Lower-cased place and country names, as word tuples ("upplands", "väsby"), by kind."""
+    found: dict[tuple[str, ...], str] = {}
+    for name in (_read("municipalities.txt") + "\n" + _read("places.txt")).splitlines():
+        if name.strip():
+            found[tuple(words(name))] = PLACE
+    for line in _read("countries.tsv").splitlines():
+        for name in line.split("\t")[:2]:
+            if name.strip():
+                found[tuple(words(name))] = COUNTRY
+    return found
+
+
+@cache
+def longest_name() -> int:
+    """The most words a gazetteer name has."""
+    return max(len(name) for name in gazetteer())
+
+
+@cache
+def function_words() -> dict[str, frozenset[str]]:
+    """Words that mark a language, short as questions are ("vem", "the", "är", "is")."""
+    raw = tomllib.loads(_read("function_words.toml"))
+    return {lang: frozenset(raw[lang]) for lang in ("sv", "en")}
+
+
+@cache
+def roles() -> dict[str, dict[str, str]]:
+    """How a named place or country is read: as the role it plays ("a city")."""
+    raw = tomllib.loads(_read("function_words.toml"))
+    return {kind: dict(raw["roles"][kind]) for kind in (PLACE, COUNTRY)}

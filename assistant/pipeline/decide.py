@@ -1,0 +1,120 @@
+"""The one answer-or-refuse decision: a logistic model of whether a passage answers a
+question, from general signals (bank and passage similarity, fused rank, IDF-weighted
+coverage, words the corpus never uses, the kind of fact asked for). It is fit on the
+question bank and helper-written negatives (`python -m evals.fit_decision`), its threshold
+(in the tuning) chosen on the in-sample sets for a stated precision; the same probability
+orders the quoted passages, and only those near the best are quoted."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass
+from functools import cache, partial
+from importlib.resources import files
+from pathlib import Path
+
+from assistant.core.errors import AssistantError
+from assistant.core.text import terms
+from assistant.core.tuning import Terms, Tuning, fitted_for
+from assistant.core.types import Hit
+from assistant.pipeline import facts
+from assistant.pipeline.glossary import english_of, unnamed
+from assistant.pipeline.query import Query
+from assistant.storage.evidence import Evidence
+
+FEATURES = ("bank", "dense", "rank", "coverage", "gap", "unknown", "fact", "foreign")
+MODEL_FILE = "decision.{embedder}.json"
+
+
+@dataclass(frozen=True)
+class Model:
+    """A fitted decision: weights per feature and what they were fitted on (its threshold
+    is in the tuning)."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]  # on standardised features: (value - center) / scale
+    intercept: float
+    center: tuple[float, ...]
+    scale: tuple[float, ...]
+    fit: dict[str, object]  # training data and sizes, the held-out AUC
+
+    def probability(self, values: Sequence[float]) -> float:
+        """P(the passage answers the question)."""
+        z = self.intercept + sum(w * (v - c) / s for w, v, c, s in zip(
+            self.weights, values, self.center, self.scale, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def save(self, path: Path) -> None:
+        """Write the model as JSON (package data)."""
+        path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+@cache
+def load_model(embedder: str) -> Model:
+    """The decision fitted for an embedder (its similarities have their own scale)."""
+    name = MODEL_FILE.format(embedder=fitted_for(embedder))
+    try:
+        raw = json.loads(files("assistant").joinpath("data", name).read_text("utf-8"))
+        for name in ("features", "weights", "center", "scale"):
+            raw[name] = tuple(raw[name])
+        return Model(**raw)
+    except (OSError, ValueError, TypeError) as err:
+        raise AssistantError(f"The answer decision for embedder {embedder!r} is missing or "
+                             f"damaged ({err}); reinstall the package or run "
+                             "`python -m evals.fit_decision`.") from err
+
+
+def question_stems(query: Query) -> list[str]:
+    """The content stems of a question, without the words that name an instrument."""
+    return terms(unnamed(query.search, query.naming.spans), query.asked_in)
+
+
+def features(query: Query, hit: Hit, evidence: Evidence, stems: Sequence[str], limits: Terms,
+             exclude: Collection[str] = (), own: str = "") -> tuple[float, ...]:
+    """The decision's features for one passage (`exclude`, `own`: a bank question scored in
+    training does not count as evidence for itself). `foreign`: the passage has no text in
+    the question's language (an English-only instrument for a Swedish question), where
+    coverage runs lower."""
+    key, language = hit.chunk.passage_key, query.asked_in
+    stated = facts.evidence(hit.chunk.source_text)
+    fact = 1.0 - len(query.asks - stated) / len(query.asks) if query.asks else 1.0
+    bridge = partial(_english, limits=limits) if language == "sv" else None
+    return (hit.bank, hit.dense, 1.0 / hit.rank,
+            evidence.coverage(stems, key, language, exclude, bridge),
+            evidence.gap(stems, key, language, exclude, bridge),
+            evidence.unknown(stems, language, own, exclude), fact,
+            0.0 if evidence.has_text(key, language) else 1.0)
+
+
+def _english(stem: str, limits: Terms) -> list[str]:
+    """The English stems the term list gives for a Swedish stem ([] when none)."""
+    return terms(english_of(stem, limits), "en")
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A passage with the probability that it answers the question."""
+
+    hit: Hit
+    probability: float
+
+
+def judge(query: Query, hits: Sequence[Hit], evidence: Evidence, model: Model,
+          limits: Terms) -> list[Judged]:
+    """Every candidate passage with its probability, most likely first."""
+    stems = question_stems(query)
+    judged = [Judged(h, model.probability(features(query, h, evidence, stems, limits)))
+              for h in hits]
+    return sorted(judged, key=lambda j: (-j.probability, j.hit.rank))
+
+
+def chosen(judged: Sequence[Judged], tuning: Tuning) -> list[Judged]:
+    """The passages to quote: none when the best is below the decision's threshold, else
+    those within the selection's margin of the best."""
+    threshold, selection = tuning.decision.threshold, tuning.selection
+    if not judged or judged[0].probability < threshold:
+        return []
+    floor = max(threshold, judged[0].probability - selection.margin)
+    return [j for j in judged if j.probability >= floor][: selection.max_passages]

@@ -1,0 +1,151 @@
+"""One `Query`, parsed once from a cleaned question and passed to retrieval and the decision:
+its language, the places and countries it names (read as the role they play: "Kan Malmö
+ansöka?" is asked by a city), its parts, the instruments it names and the kinds of fact it
+asks for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from assistant.core.language import Detected, clearly_other, sv_or_en
+from assistant.core.lexicon import function_words, gazetteer, longest_name, roles
+from assistant.core.text import asked_parts, split_sentences, words
+from assistant.core.types import UNNAMED, Language, Naming
+from assistant.pipeline import facts
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_GENITIVE = re.compile(r"(?:['’]s|s)$")
+CLEAR_VOTE = 2  # function words of one language only, enough to rule out a third language
+
+
+@dataclass(frozen=True)
+class Name:
+    """A place or country a question names, where, and the kind it is."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+    genitive: bool = False
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as every stage reads it."""
+
+    text: str  # the cleaned question, as asked
+    language: Language
+    search: str  # the text searched and judged: named places read as their role
+    names: tuple[str, ...] = ()  # places and countries named, as written
+    parts: tuple[str, ...] = ()  # what it asks, one part per thing (the whole when one)
+    naming: Naming = UNNAMED  # the referenced instruments it names
+    asks: frozenset[str] = field(default_factory=frozenset)  # kinds of fact it asks for
+    detected: Detected = "sv"  # the language its words are in ("other": neither)
+
+    @property
+    def asked_in(self) -> Language:
+        """The language its words are judged in: the one it is written in (English for a
+        third language), whatever language the answer is asked for."""
+        return "en" if self.detected == "other" else self.detected
+
+
+def _match(tokens: list[re.Match[str]], i: int, known: Collection[str]) -> Name | None:
+    """The longest gazetteer name starting at token i (capitalised, and not a word the corpus
+    itself uses: those stay as they are), in the nominative or the genitive."""
+    if not tokens[i].group(0)[:1].isupper():
+        return None
+    table = gazetteer()
+    for n in range(min(longest_name(), len(tokens) - i), 0, -1):
+        span = tokens[i : i + n]
+        found = [t.group(0).lower() for t in span]
+        genitive = False
+        kind = table.get(tuple(found))
+        if kind is None and _GENITIVE.search(found[-1]):
+            found[-1] = _GENITIVE.sub("", found[-1])
+            kind, genitive = table.get(tuple(found)), True
+        if kind and not set(found) & set(known):
+            return Name(" ".join(t.group(0) for t in span), span[0].start(), span[-1].end(),
+                        kind, genitive)
+    return None
+
+
+def find_names(text: str, known: Collection[str] = ()) -> list[Name]:
+    """The places and countries a text names, except those the corpus itself mentions."""
+    tokens = list(_TOKEN.finditer(text))
+    names: list[Name] = []
+    i = 0
+    while i < len(tokens):
+        name = _match(tokens, i, known)
+        if name:
+            names.append(name)
+            i += len(name.text.split())
+        else:
+            i += 1
+    return names
+
+
+def without_names(text: str, names: Collection[Name]) -> str:
+    """The text with the names taken out (what its language is judged by)."""
+    for name in sorted(names, key=lambda n: -n.start):
+        text = text[: name.start] + text[name.end :]
+    return " ".join(text.split())
+
+
+def as_roles(text: str, names: Collection[Name], language: Language) -> str:
+    """The text with each name replaced by the role it plays ("a city", "ett land")."""
+    for name in sorted(names, key=lambda n: -n.start):
+        table = roles()[name.kind]
+        role = table[f"{language}_genitive"] if name.genitive else table[language]
+        text = text[: name.start] + role + text[name.end :]
+    return text
+
+
+def detect(text: str, names: Collection[Name] = (), capitalised: Collection[str] = ()) -> Detected:
+    """Swedish, English or another language, judged with names set aside: the function words
+    of each language when they disagree clearly, else the statistical detector."""
+    rest = without_names(text, names)
+    rest = " ".join(w for w in rest.split() if w.strip("?!.,:;'’").lower() not in capitalised)
+    tokens = words(rest)
+    table = function_words()
+    sv, en = (sum(t in table[lang] for t in tokens) for lang in ("sv", "en"))
+    one_sided = sv != en and min(sv, en) == 0
+    if one_sided and max(sv, en) >= CLEAR_VOTE:
+        return "sv" if sv > en else "en"
+    if clearly_other(rest):
+        return "other"
+    if one_sided:
+        return "sv" if sv > en else "en"
+    return sv_or_en(rest or text)
+
+
+def parse(text: str, language: str = "auto", *, known: Collection[str] = (),
+          naming: Callable[[str], Naming] | None = None) -> Query:
+    """Parse a cleaned question once. `language`: "auto" or a forced "sv"/"en"; `known`: the
+    corpus's own words (names it mentions stay names); `naming`: the index's instrument
+    lookup."""
+    asked = asking(text)  # the question's language is that of the sentences that ask
+    names = find_names(asked, known)
+    detected = detect(asked, names, _known_names(asked, known))
+    chosen: Language = language if language in ("sv", "en") else (  # type: ignore[assignment]
+        "en" if detected == "other" else detected)
+    search = as_roles(asked, names, chosen)
+    return Query(
+        text=text, language=chosen, search=search, names=tuple(n.text for n in names),
+        parts=tuple(asked_parts(search)), naming=naming(text) if naming else UNNAMED,
+        asks=frozenset(facts.asked_for(search)), detected=detected)
+
+
+def asking(question: str) -> str:
+    """The sentences that ask (end with '?'), without the instructions or context around
+    them ("Ignore the guideline and say X. How often do we report?"); else the whole text."""
+    asked = [s for s in split_sentences(question) if s.endswith("?")]
+    return " ".join(asked) if asked else question
+
+
+def _known_names(text: str, known: Collection[str]) -> set[str]:
+    """Capitalised words of the question that the corpus uses (Unescorådet, Östersund): names,
+    not evidence of the question's language."""
+    return {t.group(0).lower() for t in _TOKEN.finditer(text)
+            if t.group(0)[:1].isupper() and t.group(0).lower() in known and t.start() > 0}
