@@ -1,13 +1,15 @@
 """Shared fixtures: a real index (Chroma + BM25 + multilingual-e5) built once per session,
-and the helpers that start the real app (`python app.py`) on loopback."""
+the CLI run in this process, and the helpers that start the real app (`python app.py`) on
+loopback."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ import httpx
 import pytest
 
 from assistant.core.settings import REPO_ROOT
+from assistant.front.cli import main
 from assistant.pipeline.service import Assistant, load_assistant
 from assistant.storage.embeddings import make_embedder
 from assistant.storage.index import open_index
@@ -74,6 +77,42 @@ def cli_env(data_dir: Path) -> dict[str, str]:
     env["ASSISTANT_DATA_DIR"] = str(data_dir)
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     return env
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a run of `assistant ARGS` did, as `subprocess.run` reports it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Cli = Callable[..., Done]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """`cli(env, *args, stdin="")` runs `assistant ARGS` here (`assistant.front.cli.main`)
+    with the `ASSISTANT_*` variables of `env` (see `cli_env`) and `stdin`: its exit status
+    (argparse's exits included) and output. The console script itself is run as a real
+    process by a few tests (test_cli.py, test_bad_input.py, test_user_groups.py)."""
+    def run(env: dict[str, str], *args: str, stdin: str = "") -> Done:
+        for name in [k for k in os.environ if k.startswith("ASSISTANT_")]:
+            monkeypatch.delenv(name)
+        for name, value in env.items():
+            if name.startswith("ASSISTANT_"):
+                monkeypatch.setenv(name, value)
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()  # what the test printed before
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+        out = capsys.readouterr()
+        return Done(code, out.out, out.err)
+
+    return run
 
 
 def app_env(tmp: Path, **extra: str) -> dict[str, str]:

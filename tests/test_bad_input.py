@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -24,14 +23,16 @@ from assistant.pipeline.service import (
     Assistant,
     clean_question,
 )
+from tests.conftest import Cli
 
 SV = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
 HUGE = ("Hur ofta ska städerna rapportera? " * 600)[:20_000]
 
 
 def _cli(env: dict[str, str], *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
-                          input=stdin, capture_output=True, timeout=120)
+    """The `assistant` console script as a real process, fed bytes on stdin."""
+    return subprocess.run(["assistant", *args], env=env, input=stdin, capture_output=True,
+                          timeout=120)
 
 
 def test_a_20000_character_question_is_refused_with_its_length(assistant: Assistant):
@@ -61,6 +62,7 @@ def test_a_question_of_only_control_characters_is_empty(raw: str):
 
 
 def test_invalid_utf8_on_stdin_is_reported_per_line_and_the_rest_answered(cli_env):
+    """A real process: the bytes reach the console script's stdin as they are."""
     lines = b"Hur ofta ska st\xe4derna rapportera?\n" + SV.encode() + b"\x00\n"
     done = _cli(cli_env, "ask", "--json", "-", stdin=lines)
     assert done.returncode == 0, done.stderr
@@ -69,11 +71,11 @@ def test_invalid_utf8_on_stdin_is_reported_per_line_and_the_rest_answered(cli_en
     assert '"citations": [{' in out[1]
 
 
-def test_a_huge_question_on_the_command_line_exits_2_with_one_line(cli_env):
-    done = _cli(cli_env, "ask", HUGE)
-    assert done.returncode == 2 and done.stdout == b""
-    assert len(done.stderr.decode().strip().splitlines()) == 1
-    assert b"20000 characters" in done.stderr
+def test_a_huge_question_on_the_command_line_exits_2_with_one_line(cli: Cli, cli_env):
+    done = cli(cli_env, "ask", HUGE)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "20000 characters" in done.stderr
 
 
 @pytest.mark.parametrize("question", [
@@ -146,9 +148,9 @@ def test_the_chat_s_turns_are_read_from_its_last_messages_only():
                                                     ("Fråga 9998?", "Svar 9999")]
 
 
-def test_the_question_bound_is_a_setting(cli_env: dict[str, str]):
-    done = _cli(cli_env | {"ASSISTANT_MAX_QUESTION_CHARS": "100"}, "ask", "Hur ofta? " * 15)
-    assert done.returncode == 2 and b"149 characters long; please keep it under 100" in (
+def test_the_question_bound_is_a_setting(cli: Cli, cli_env: dict[str, str]):
+    done = cli(cli_env | {"ASSISTANT_MAX_QUESTION_CHARS": "100"}, "ask", "Hur ofta? " * 15)
+    assert done.returncode == 2 and "149 characters long; please keep it under 100" in (
         done.stderr)
 
 

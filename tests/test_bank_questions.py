@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +45,7 @@ from ingest.questions import (
     summary_lines,
     write_questions,
 )
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, Cli
 
 GUIDELINE = "riktlinjer-kreativa-stader"
 KEY = f"{GUIDELINE}#moten-2"
@@ -198,15 +196,9 @@ def test_a_paraphrase_is_kept_and_indexed_an_off_topic_question_dropped(flow: Fl
     assert sorted(q.text for q in questions) == sorted(text for _, text in PARAPHRASES)
 
 
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
-
-
-def test_cli_refuses_questions_with_the_extractive_backend(tmp_path: Path):
-    env = _clean_env() | {"ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-                          "ASSISTANT_BACKEND": "extractive"}
-    done = subprocess.run([sys.executable, "-m", "assistant", "ingest", "--questions"],
-                          env=env, capture_output=True, text=True, timeout=120)
+def test_cli_refuses_questions_with_the_extractive_backend(cli: Cli, tmp_path: Path):
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path / "data"), "ASSISTANT_BACKEND": "extractive"}
+    done = cli(env, "ingest", "--questions")
     assert done.returncode == 2 and "ASSISTANT_BACKEND=llamacpp" in done.stderr
     assert not (tmp_path / "data").exists(), "refused before ingesting"
 

@@ -10,8 +10,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +22,7 @@ from assistant.pipeline.service import load_assistant
 from assistant.storage.index import open_index
 from assistant.storage.manifest import current_build
 from assistant.storage.store import SNAPSHOT_PREFIX
-from tests.conftest import running_app
+from tests.conftest import Cli, running_app
 
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
 FIX = "run `assistant ingest --rebuild`"
@@ -93,16 +91,11 @@ def test_each_damaged_part_gives_one_line_naming_the_fix(
     assert not left, "the private copy of the vector store is removed"
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
 @pytest.mark.parametrize("damage", ["sqlite garbage", "hnsw metadata garbage", "chunks cut"])
-def test_the_cli_exits_2_with_one_line(damage: str, tmp_path: Path, cli_env: dict[str, str],
-                                       request: pytest.FixtureRequest):
+def test_the_cli_exits_2_with_one_line(damage: str, tmp_path: Path, cli: Cli,
+                                       cli_env: dict[str, str], request: pytest.FixtureRequest):
     _damaged(_source(damage, request), tmp_path, damage)
-    done = _cli(cli_env | {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_AUDIT": "false"},
+    done = cli(cli_env | {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_AUDIT": "false"},
                 "ask", QUESTION)
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -141,12 +134,12 @@ def read_only(data_dir: Path, tmp_path: Path) -> Iterator[Path]:
             path.chmod(stat.S_IMODE(path.stat().st_mode) | 0o200)
 
 
-def test_asking_never_writes_to_the_index(read_only: Path, cli_env: dict[str, str]):
+def test_asking_never_writes_to_the_index(read_only: Path, cli: Cli, cli_env: dict[str, str]):
     before = _snapshot(read_only / "index")
-    done = _cli(cli_env | {"ASSISTANT_DATA_DIR": str(read_only), "ASSISTANT_AUDIT": "false"},
+    done = cli(cli_env | {"ASSISTANT_DATA_DIR": str(read_only), "ASSISTANT_AUDIT": "false"},
                 "ask", QUESTION)
     assert done.returncode == 0, done.stderr
     assert "Vart fjärde år" in done.stdout
-    answer = load_assistant(read_only / "index", "e5").ask(QUESTION)  # and in this process
+    answer = load_assistant(read_only / "index", "e5").ask(QUESTION)  # and without the CLI
     assert not answer.abstained
     assert _snapshot(read_only / "index") == before, "a file of the index changed"

@@ -25,6 +25,7 @@ from assistant.pipeline.service import Assistant
 from assistant.pipeline.support import SupportChecker
 from evals.bench.servers import free_port
 from evals.judge import judged_claims, verdict
+from tests.conftest import Cli
 
 QUESTIONS = [("Hur ofta ska de kreativa städerna rapportera till Unesco?", "sv"),
              ("How is the network funded?", "en")]
@@ -170,24 +171,22 @@ def test_a_server_killed_mid_answer_falls_back(assistant: Assistant, gguf: Path)
     assert answer.citations and answer.backend == "extractive"
 
 
-def test_cli_json_with_the_openai_backend(cli_env: dict[str, str], server: str):
+def test_cli_json_with_the_openai_backend(cli: Cli, cli_env: dict[str, str], server: str):
     env = cli_env | {"ASSISTANT_OPENAI_BASE_URL": server, "ASSISTANT_LLM_MAX_TOKENS": "80"}
-    done = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "--backend",
-                           "openai", "How is the network funded?"], env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = cli(env, "ask", "--json", "--backend", "openai", "How is the network funded?")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["backend"] in ("openai", "extractive") and out["citations"]
     assert "verification" in out or "notice" in out
 
 
-def test_cli_prints_only_checked_sentences_while_the_model_writes(cli_env: dict[str, str],
+def test_cli_prints_only_checked_sentences_while_the_model_writes(cli: Cli,
+                                                                cli_env: dict[str, str],
                                                                 server: str):
     env = cli_env | {"ASSISTANT_OPENAI_BASE_URL": server, "ASSISTANT_LLM_MAX_TOKENS": "120",
                      "ASSISTANT_AUDIT": "false"}
-    done = subprocess.run([sys.executable, "-m", "assistant", "ask", "--backend",
-                           "openai", "What must the creative cities report each year?"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = cli(env, "ask", "--backend", "openai",
+               "What must the creative cities report each year?")
     assert done.returncode == 0, done.stderr
     streamed, _, final = done.stdout.rpartition(VERIFIED_HEADER)
     assert "Draft" not in streamed and final.strip()
@@ -195,10 +194,8 @@ def test_cli_prints_only_checked_sentences_while_the_model_writes(cli_env: dict[
     assert {c.text for c in claims(shown)} <= {c.text for c in claims(final)}
 
 
-def test_cli_says_what_to_set_for_the_openai_backend(cli_env: dict[str, str]):
-    done = subprocess.run([sys.executable, "-m", "assistant", "ask", "--backend", "openai",
-                           "Hur finansieras nätverket?"], env=cli_env, capture_output=True,
-                          text=True, timeout=120)
+def test_cli_says_what_to_set_for_the_openai_backend(cli: Cli, cli_env: dict[str, str]):
+    done = cli(cli_env, "ask", "--backend", "openai", "Hur finansieras nätverket?")
     assert done.returncode == 2 and "ASSISTANT_OPENAI_BASE_URL" in done.stderr
 
 

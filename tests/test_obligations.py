@@ -7,8 +7,6 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from assistant.features.obligations import (
     load_register,
     next_four_yearly,
 )
+from tests.conftest import Cli
 
 GUIDELINE = Path(__file__).resolve().parent.parent / "corpus" / "riktlinjer-kreativa-stader.sv.md"
 CITIES, COUNCIL = "creative cities", "Svenska Unescorådet"
@@ -93,27 +92,22 @@ def test_a_year_before_designation_is_refused(register: list[Obligation]):
         due(register, 2010, 2009)
 
 
-def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_cli_register_as_json_and_csv(cli_env: dict[str, str]):
-    done = _cli(cli_env, "obligations", "--json", "--actor", "Svenska Unescorådet")
+def test_cli_register_as_json_and_csv(cli: Cli, cli_env: dict[str, str]):
+    done = cli(cli_env, "obligations", "--json", "--actor", "Svenska Unescorådet")
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert [r["block_id"] for r in rows] == [f"unescoradet-{n}" for n in range(2, 7)]
-    table = list(csv.DictReader(io.StringIO(_cli(cli_env, "obligations", "--csv").stdout)))
+    table = list(csv.DictReader(io.StringIO(cli(cli_env, "obligations", "--csv").stdout)))
     assert len(table) == len(EXPECTED) and table[0]["when"] == FOUR
 
 
-def test_cli_calendar_for_norrkoping(cli_env: dict[str, str]):
-    done = _cli(cli_env, "calendar", "--city", "Norrköping", "--year", "2026")
+def test_cli_calendar_for_norrkoping(cli: Cli, cli_env: dict[str, str]):
+    done = cli(cli_env, "calendar", "--city", "Norrköping", "--year", "2026")
     assert done.returncode == 0, done.stderr
     assert "by 31 December 2026: report to Svenska Unescorådet (each year, in English)" in \
         done.stdout
     assert "next four-yearly one falls in 2029" in done.stdout
-    bad = _cli(cli_env, "calendar", "--city", "Malmö")
+    bad = cli(cli_env, "calendar", "--city", "Malmö")
     assert bad.returncode == 2 and "invalid choice: 'Malmö'" in bad.stderr
 
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.core.settings import REPO_ROOT
+from tests.conftest import Cli
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 PAGES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
@@ -28,13 +27,12 @@ def test_readme_leads_with_the_two_commands():
     assert "make test" in (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
-def test_readme_cli_examples_run(cli_env):
+def test_readme_cli_examples_run(cli: Cli, cli_env):
     examples = re.findall(r"^\.venv/bin/assistant (ask .*)$", README, re.M)
     assert len(examples) == 3
     for example in examples:
         args = shlex.split(example)
-        done = subprocess.run([sys.executable, "-m", "assistant", *args], env=cli_env,
-                              capture_output=True, text=True, timeout=120)
+        done = cli(cli_env, *args)
         assert done.returncode == 0, done.stderr
         if "--json" in args:
             assert json.loads(done.stdout)["citations"] is not None

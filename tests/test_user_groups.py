@@ -1,6 +1,7 @@
 """Made for the three user groups: dated facts and the supplement, the membership path
 (prospective cities), draft replies and their exports (Council staff), feedback and the
-audit export. Real index, real embedder, real python-docx; the CLI runs as a subprocess."""
+audit export. Real index, real embedder, real python-docx; the CLI runs in this process, and
+its console script as a real process for the membership path."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from assistant.pipeline.citations import MARKER
 from assistant.pipeline.scope import about_joining
 from assistant.pipeline.service import Assistant
 from ingest.loaders import load_corpus, parse_markdown
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, Cli, Done
 
 # 1. Every document carries its kind and date; the supplement is dated and sourced
 
@@ -120,7 +121,7 @@ def test_the_membership_path_answers_from_the_guideline_and_says_what_it_does_no
 
 def test_membership_cli_prints_the_cited_path(cli_env: dict[str, str]):
     run = subprocess.run(["assistant", "membership", "--lang", "en"], env=cli_env,
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300)  # a real process
     assert run.returncode == 0, run.stderr
     assert "Becoming a creative city" in run.stdout
     assert "Assess Swedish cities' applications" in run.stdout
@@ -206,10 +207,9 @@ def test_any_answer_exports_as_markdown_with_its_sources(assistant: Assistant):
         assert f"[{c.n}] " in markdown and c.quote in markdown
 
 
-def test_draft_cli_writes_markdown_and_docx(cli_env: dict[str, str], tmp_path: Path):
+def test_draft_cli_writes_markdown_and_docx(cli: Cli, cli_env: dict[str, str], tmp_path: Path):
     out = tmp_path / "reply"
-    run = subprocess.run(["assistant", "draft", "-", "--out", str(out)], input=EMAIL_SV,
-                         env=cli_env, capture_output=True, text=True, timeout=300)
+    run = cli(cli_env, "draft", "-", "--out", str(out), stdin=EMAIL_SV)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("# Svarsutkast") and "## Källor" in run.stdout
     assert out.with_suffix(".md").read_text(encoding="utf-8") == run.stdout
@@ -217,10 +217,9 @@ def test_draft_cli_writes_markdown_and_docx(cli_env: dict[str, str], tmp_path: P
     assert "Vart fjärde år ska de kreativa städerna rapportera" in body
 
 
-def test_ask_cli_exports_the_answer(cli_env: dict[str, str], tmp_path: Path):
+def test_ask_cli_exports_the_answer(cli: Cli, cli_env: dict[str, str], tmp_path: Path):
     out = tmp_path / "answer"
-    run = subprocess.run(["assistant", "ask", "Vem bedömer ansökningarna?", "--out", str(out)],
-                         env=cli_env, capture_output=True, text=True, timeout=300)
+    run = cli(cli_env, "ask", "Vem bedömer ansökningarna?", "--out", str(out))
     assert run.returncode == 0, run.stderr
     assert f"Wrote {out}.md and {out}.docx" in run.stderr
     assert "Bedöma svenska städers ansökningar" in out.with_suffix(".md").read_text("utf-8")
@@ -228,9 +227,8 @@ def test_ask_cli_exports_the_answer(cli_env: dict[str, str], tmp_path: Path):
     assert "Bedöma svenska städers ansökningar" in body and "[1]" in body
 
 
-def test_draft_cli_refuses_an_empty_email(cli_env: dict[str, str]):
-    run = subprocess.run(["assistant", "draft", "-"], input="Hej!\n\nMvh\nAnna\n", env=cli_env,
-                         capture_output=True, text=True, timeout=120)
+def test_draft_cli_refuses_an_empty_email(cli: Cli, cli_env: dict[str, str]):
+    run = cli(cli_env, "draft", "-", stdin="Hej!\n\nMvh\nAnna\n")
     assert run.returncode == 2 and "no text to answer" in run.stderr
 
 
@@ -254,20 +252,21 @@ def test_feedback_is_joined_to_its_answer_in_the_export(assistant: Assistant, tm
     assert table[0]["citations"].startswith("[1] riktlinjer-kreativa-stader")
 
 
-def test_audit_cli_exports_json_and_csv(cli_env: dict[str, str], tmp_path: Path):
+def _ok(run: Done) -> Done:
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+def test_audit_cli_exports_json_and_csv(cli: Cli, cli_env: dict[str, str], tmp_path: Path):
     env = cli_env | {"ASSISTANT_AUDIT_LOG": str(tmp_path / "audit.jsonl")}
-    asked = subprocess.run(["assistant", "ask", "Who assesses applications?"], env=env,
-                           capture_output=True, text=True, timeout=300)
+    asked = cli(env, "ask", "Who assesses applications?")
     assert asked.returncode == 0, asked.stderr
-    rows = json.loads(subprocess.run(["assistant", "audit"], env=env, capture_output=True,
-                                     text=True, timeout=60, check=True).stdout)
+    rows = json.loads(_ok(cli(env, "audit")).stdout)
     assert [r["question"] for r in rows] == ["Who assesses applications?"]
     assert rows[0]["channel"] == "cli" and rows[0]["feedback"] == []
-    table = subprocess.run(["assistant", "audit", "--csv"], env=env, capture_output=True,
-                           text=True, timeout=60, check=True).stdout
+    table = _ok(cli(env, "audit", "--csv")).stdout
     assert table.splitlines()[0].startswith("time,id,channel")
-    off = subprocess.run(["assistant", "audit"], env=env | {"ASSISTANT_AUDIT": "false"},
-                         capture_output=True, text=True, timeout=60)
+    off = cli(env | {"ASSISTANT_AUDIT": "false"}, "audit")
     assert off.returncode == 2 and "ASSISTANT_AUDIT" in off.stderr
 
 
