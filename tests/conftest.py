@@ -1,6 +1,7 @@
 """Shared fixtures: a real index (Chroma + BM25 + multilingual-e5) built once per session,
-the CLI run in this process, and the helpers that start the real app (`python app.py`) on
-loopback."""
+every e5 vector kept in one embedding cache for the session (no text is embedded twice in a
+run), the CLI run in this process, and the helpers that start the real app
+(`python app.py`) on loopback."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import pytest
 from assistant.core.settings import REPO_ROOT
 from assistant.front.cli import main
 from assistant.pipeline.service import Assistant, load_assistant
-from assistant.storage.embeddings import make_embedder
+from assistant.storage.embeddings import CACHE_FILE, CachedEmbeddings, make_embedder
 from assistant.storage.index import open_index
 from evals.bench.servers import free_port
 from ingest.pipeline import ingest
@@ -31,9 +32,12 @@ SHARED_SOURCES = REPO_ROOT.parent / "shared" / "corpus"  # the referenced instru
 
 
 @pytest.fixture(scope="session")
-def e5():
-    """The default embedder (bundled multilingual-e5-small)."""
-    return make_embedder("e5")
+def e5(tmp_path_factory: pytest.TempPathFactory) -> CachedEmbeddings:
+    """The default embedder (bundled multilingual-e5-small), its vectors kept in the
+    session's embedding cache (as `assistant ingest` keeps them in the data folder), so
+    each ingest from nothing embeds only the texts no earlier one did."""
+    cache = tmp_path_factory.mktemp("embeddings") / CACHE_FILE
+    return CachedEmbeddings(make_embedder("e5"), "e5", cache)
 
 
 @pytest.fixture(scope="session")

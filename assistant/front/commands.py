@@ -48,7 +48,7 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     `--questions`, then write the question bank's missing questions."""
     from rich.progress import Progress
 
-    from assistant.storage.embeddings import make_embedder
+    from assistant.storage.embeddings import cached_embedder
     from ingest.pipeline import ingest
 
     write_questions = _question_writer(settings, args)  # refused before any work
@@ -56,7 +56,9 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
         task = bar.add_task("Embedding new or changed passages", total=None)
         report = ingest(
             settings.corpus_dir, settings.index_dir, embedder=settings.embedder,
-            embeddings=lambda: make_embedder(settings.embedder), rebuild=args.rebuild,
+            embeddings=lambda: cached_embedder(settings.embedder, settings.data_dir,
+                                               read=not args.rebuild),
+            rebuild=args.rebuild,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             sources_dir=settings.sources_dir, fetch=args.fetch, dry_run=args.dry_run,
             store=StoreConfig.from_settings(settings),
