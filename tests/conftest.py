@@ -171,3 +171,45 @@ def running_app(tmp: Path, port: int | None = None, **env: str) -> Iterator[Runn
             proc.kill()
             proc.wait(timeout=30)
             raise AssertionError("the app did not stop within 30 s of SIGTERM") from None
+
+
+# The app the browser and the security tests share, started once per session. Tests that
+# need another configuration start their own: a damaged index (test_damaged_index.py), a
+# stop and a restart (test_served_files.py, the last test of test_app_browser.py), half a
+# login (test_security.py).
+USER = "stadskansliet"
+PASSWORD = "pw-Kv7#reindeer-93f1"
+API_KEY = "sk-test-7f3a9c1e55d04b6b"
+CHROMA_TOKEN = "chroma-tok-5e8d21aa0c"
+LOGIN_ATTEMPTS = 5  # the default
+LOCKOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class SharedApp:
+    """The session's `python app.py`: where it answers, its process, its output, its audit
+    log and GRADIO_TEMP_DIR (each run makes its private folder inside)."""
+
+    url: str
+    port: int
+    proc: subprocess.Popen
+    output: Path
+    audit_log: Path
+    upload_dir: Path
+
+
+@pytest.fixture(scope="session")
+def shared_app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[SharedApp]:
+    """The app over the session index with a login, secrets in its settings, the default
+    host (none set) and its own audit log; a lockout of LOCKOUT_S seconds after
+    LOGIN_ATTEMPTS failed logins, so a test can wait it out."""
+    tmp = tmp_path_factory.mktemp("shared-app")
+    audit = tmp / "audit" / "audit.jsonl"
+    with running_app(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_USERNAME=USER,
+                     ASSISTANT_PASSWORD=PASSWORD, ASSISTANT_OPENAI_API_KEY=API_KEY,
+                     ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN, ASSISTANT_AUDIT_LOG=str(audit),
+                     ASSISTANT_LOGIN_ATTEMPTS=str(LOGIN_ATTEMPTS),
+                     ASSISTANT_LOGIN_LOCKOUT=str(LOCKOUT_S)) as running:
+        yield SharedApp(running.url, running.port, running.proc, running.output, audit,
+                        tmp / "gradio")

@@ -1,4 +1,5 @@
-"""The Gradio app in a real headless Chromium (Debian's), driven by Playwright."""
+"""The Gradio app in a real headless Chromium (Debian's), driven by Playwright: the session's
+app (tests/conftest.py), each browser context logged in to it first."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from evals.bench.screenshots import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import running_app
+from tests.conftest import PASSWORD, USER, SharedApp, running_app
 
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine answers in more than 5 s
@@ -19,10 +20,8 @@ expect.set_options(timeout=TIMEOUT_MS)  # a loaded CI machine answers in more th
 
 
 @pytest.fixture(scope="module")
-def app_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_app(tmp_path_factory.mktemp("browser-app"), ASSISTANT_DATA_DIR=str(data_dir),
-                     ASSISTANT_HOST="127.0.0.1") as app:
-        yield app.url
+def app_url(shared_app: SharedApp) -> str:
+    return shared_app.url
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +29,17 @@ def page(app_url: str) -> Iterator[Page]:
     assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install chromium"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield _opened(browser.new_page(), app_url)
+        yield _opened(_logged_in(browser, app_url).new_page(), app_url)
         browser.close()
+
+
+def _logged_in(browser: Browser, app_url: str) -> BrowserContext:
+    """A new browser context (its own cookies and storage), logged in to the app."""
+    context = browser.new_context()
+    reply = context.request.post(app_url + "login",
+                                 form={"username": USER, "password": PASSWORD})
+    assert reply.ok, reply.text()
+    return context
 
 
 def _opened(tab: Page, app_url: str) -> Page:
@@ -74,7 +82,7 @@ def test_empty_question_gets_a_message_not_a_trace(page: Page):
 def fresh(page: Page, app_url: str) -> Iterator[Page]:
     """A new tab on the app (an empty chat), in the module's browser."""
     assert page.context.browser is not None
-    context = page.context.browser.new_context()
+    context = _logged_in(page.context.browser, app_url)
     yield _opened(context.new_page(), app_url)
     context.close()
 
@@ -199,7 +207,7 @@ def test_council_staff_draft_a_reply_and_download_it_as_docx(fresh: Page, tmp_pa
 
 
 def test_feedback_on_an_answer_reaches_the_audit_log_and_the_answer_exports(
-        fresh: Page, data_dir: Path, tmp_path: Path):
+        fresh: Page, shared_app: SharedApp, tmp_path: Path):
     import json
 
     import docx
@@ -211,7 +219,7 @@ def test_feedback_on_an_answer_reaches_the_audit_log_and_the_answer_exports(
     fresh.locator("#unhelpful").click()
     expect(fresh.locator("#feedback-status")).to_contain_text("Tack!")
     records = [json.loads(line) for line in
-               (data_dir / "audit.jsonl").read_text(encoding="utf-8").splitlines()]
+               shared_app.audit_log.read_text(encoding="utf-8").splitlines()]
     answer = next(r for r in reversed(records)
                   if r.get("kind") == "answer" and r["question"] == question)
     feedback = [r for r in records if r.get("answer_id") == answer["id"]]
@@ -262,7 +270,7 @@ def test_no_question_or_answer_is_kept_in_the_browser(fresh: Page, app_url: str)
 
 def test_the_page_works_under_its_content_security_policy(page: Page, app_url: str):
     assert page.context.browser is not None
-    context = page.context.browser.new_context()
+    context = _logged_in(page.context.browser, app_url)
     tab = context.new_page()
     console: list[str] = []
     tab.on("console", lambda message: console.append(message.text))
@@ -294,7 +302,7 @@ def test_another_site_cannot_frame_the_page(page: Page, app_url: str):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Host)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     assert page.context.browser is not None
-    context = page.context.browser.new_context()
+    context = _logged_in(page.context.browser, app_url)
     try:
         tab = context.new_page()
         console: list[str] = []
@@ -315,7 +323,7 @@ def test_another_site_cannot_frame_the_page(page: Page, app_url: str):
 def test_the_app_stops_with_a_page_open_and_removes_its_files(page: Page, data_dir: Path,
                                                               tmp_path: Path):
     """An open page keeps an event stream to the app; stopping the app (SIGTERM) must not
-    wait for it, and the files it served go with it."""
+    wait for it, and the files it served go with it (an app of its own: it is stopped)."""
     assert page.context.browser is not None
     temp = tmp_path / "gradio"
     with running_app(tmp_path, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_AUDIT="false",

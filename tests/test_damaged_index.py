@@ -103,7 +103,7 @@ def test_the_cli_exits_2_with_one_line(damage: str, tmp_path: Path, cli: Cli,
 
 
 def test_the_app_starts_and_its_page_says_what_to_do(tmp_path: Path, data_dir: Path):
-    _damaged(data_dir / "index", tmp_path, "sqlite garbage")
+    _damaged(data_dir / "index", tmp_path, "sqlite garbage")  # an app of its own, over it
     with running_app(tmp_path, ASSISTANT_DATA_DIR=str(tmp_path), ASSISTANT_AUDIT="false") as app:
         page = httpx.get(app.url, timeout=30).text
         assert "The assistant is unavailable" in page and "damaged" in page

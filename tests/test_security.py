@@ -17,7 +17,6 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,35 +25,26 @@ import pytest
 from gradio_client import Client
 
 from assistant.core.settings import REPO_ROOT, Settings
-from tests.conftest import app_env, running_app
+from tests.conftest import (
+    API_KEY,
+    CHROMA_TOKEN,
+    LOCKOUT_S,
+    LOGIN_ATTEMPTS,
+    PASSWORD,
+    USER,
+    SharedApp,
+    app_env,
+)
 
-USER = "stadskansliet"
-PASSWORD = "pw-Kv7#reindeer-93f1"
-API_KEY = "sk-test-7f3a9c1e55d04b6b"
-CHROMA_TOKEN = "chroma-tok-5e8d21aa0c"
-SECRETS = (PASSWORD, API_KEY, CHROMA_TOKEN)
 QUESTION = "Hur ofta ska de kreativa städerna rapportera till Unesco?"
 ANSWER_TEXT = "Vart fjärde år ska de kreativa städerna"
-LOGIN_ATTEMPTS = 5  # the default
-LOCKOUT_S = 2.0
-
-
-@dataclass(frozen=True)
-class App:
-    """A running `python app.py`: where it answers, its process, its output and audit log."""
-
-    url: str
-    port: int
-    proc: subprocess.Popen
-    output: Path
-    audit_log: Path
-    upload_dir: Path  # GRADIO_TEMP_DIR: each run makes its private folder inside
+SECRETS = (PASSWORD, API_KEY, CHROMA_TOKEN)
 
 
 @pytest.fixture(scope="module")
 def half_logins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subprocess.Popen]]:
     """`python app.py` with only the username, and with only the password, set; started
-    before the index and the app (they run alongside them, bounding the module's time)."""
+    before the module's first test (they run alongside the tests, bounding its time)."""
     tmp = tmp_path_factory.mktemp("half-login")
     procs = []
     for name, value in {"ASSISTANT_USERNAME": USER, "ASSISTANT_PASSWORD": PASSWORD}.items():
@@ -70,23 +60,14 @@ def half_logins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[subpr
 
 
 @pytest.fixture(scope="module")
-def app(half_logins, data_dir: Path, tmp_path_factory: pytest.TempPathFactory
-        ) -> Iterator[App]:
-    """One app with a login, secrets in its settings and the default host (none set); a
-    lockout of LOCKOUT_S seconds after LOGIN_ATTEMPTS failures, so a test can wait it out."""
-    tmp = tmp_path_factory.mktemp("secure-app")
-    audit = tmp / "audit" / "audit.jsonl"
-    with running_app(tmp, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_USERNAME=USER,
-                     ASSISTANT_PASSWORD=PASSWORD, ASSISTANT_OPENAI_API_KEY=API_KEY,
-                     ASSISTANT_CHROMA_TOKEN=CHROMA_TOKEN, ASSISTANT_AUDIT_LOG=str(audit),
-                     ASSISTANT_LOGIN_ATTEMPTS=str(LOGIN_ATTEMPTS),
-                     ASSISTANT_LOGIN_LOCKOUT=str(LOCKOUT_S)) as running:
-        yield App(running.url, running.port, running.proc, running.output, audit,
-                  tmp / "gradio")
+def app(half_logins, shared_app: SharedApp) -> SharedApp:
+    """The session's app (tests/conftest.py: a login, secrets in its settings, the default
+    host, its own audit log, a short lockout), once the half-login apps are starting."""
+    return shared_app
 
 
 @pytest.fixture(scope="module")
-def answered(app: App) -> tuple[list[dict[str, Any]], str]:
+def answered(app: SharedApp) -> tuple[list[dict[str, Any]], str]:
     """The chat history and sources panel after one question asked through the API."""
     client = Client(app.url, auth=(USER, PASSWORD), verbose=False)
     chat, sources, _ = client.predict(QUESTION, [], "auto", "extractive", api_name="/ask")
@@ -94,7 +75,7 @@ def answered(app: App) -> tuple[list[dict[str, Any]], str]:
 
 
 @pytest.fixture(scope="module")
-def session(app: App) -> Iterator[httpx.Client]:
+def session(app: SharedApp) -> Iterator[httpx.Client]:
     """An HTTP client logged in with the right credentials (the login cookie set)."""
     with httpx.Client(base_url=app.url, timeout=30) as client:
         reply = client.post("/login", data={"username": USER, "password": PASSWORD})
@@ -112,7 +93,7 @@ def _text(message: dict[str, Any]) -> str:
 # 1. login
 
 
-def test_api_refuses_without_login(app: App):
+def test_api_refuses_without_login(app: SharedApp):
     with pytest.raises(ValueError, match="credentials were not provided"):
         Client(app.url, verbose=False)
     for path in ("/gradio_api/info", "/config"):
@@ -123,7 +104,7 @@ def test_api_refuses_without_login(app: App):
     assert "Vart fjärde" not in call.text
 
 
-def test_page_shows_only_a_login_form_before_login(app: App):
+def test_page_shows_only_a_login_form_before_login(app: SharedApp):
     page = httpx.get(app.url).text
     start = page.index("window.gradio_config = ") + len("window.gradio_config = ")
     config = json.JSONDecoder().raw_decode(page[start:])[0]
@@ -133,7 +114,7 @@ def test_page_shows_only_a_login_form_before_login(app: App):
     assert "Hur ofta ska de kreativa städerna rapportera?" not in page  # the question box
 
 
-def test_wrong_credentials_are_refused(app: App):
+def test_wrong_credentials_are_refused(app: SharedApp):
     with pytest.raises(ValueError, match="Could not login"):
         Client(app.url, auth=(USER, PASSWORD + "x"), verbose=False)
     with httpx.Client(base_url=app.url) as client:
@@ -174,7 +155,7 @@ def _listening(pid: int) -> list[tuple[str, int]]:
     return found
 
 
-def test_binds_to_loopback_by_default(app: App, monkeypatch: pytest.MonkeyPatch):
+def test_binds_to_loopback_by_default(app: SharedApp, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv("ASSISTANT_HOST", raising=False)
     assert Settings(_env_file=None).host == "127.0.0.1"  # type: ignore[call-arg]
     sockets = _listening(app.proc.pid)
@@ -192,7 +173,7 @@ FILE_ROUTES = ("/gradio_api/file={}", "/file={}", "/gradio_api/file=../../../../
                "/gradio_api/file=....//....//....//....//{}", "/gradio_api/file/{}")
 
 
-def _targets(app: App, data_dir: Path) -> list[tuple[Path, str]]:
+def _targets(app: SharedApp, data_dir: Path) -> list[tuple[Path, str]]:
     """Files the app could read, each with a piece of text from it."""
     return [(Path("/etc/passwd"), "root:"), (REPO_ROOT / "pyproject.toml", "[project]"),
             (REPO_ROOT / "app.py", "def build_app"), (app.audit_log, QUESTION),
@@ -200,7 +181,7 @@ def _targets(app: App, data_dir: Path) -> list[tuple[Path, str]]:
             (data_dir / "index" / "current" / "chunks.jsonl", ANSWER_TEXT)]
 
 
-def _get_raw(app: App, path: str, cookie: str) -> tuple[int, bytes]:
+def _get_raw(app: SharedApp, path: str, cookie: str) -> tuple[int, bytes]:
     """GET `path` as written (no client-side `..` normalisation)."""
     conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=30)
     try:
@@ -211,7 +192,7 @@ def _get_raw(app: App, path: str, cookie: str) -> tuple[int, bytes]:
         conn.close()
 
 
-def test_no_route_reads_a_file(app: App, session: httpx.Client, answered, data_dir: Path):
+def test_no_route_reads_a_file(app: SharedApp, session: httpx.Client, answered, data_dir: Path):
     cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
     for target, text in _targets(app, data_dir):
         assert text in target.read_text(encoding="utf-8", errors="replace"), target
@@ -225,7 +206,7 @@ def test_no_route_reads_a_file(app: App, session: httpx.Client, answered, data_d
 # 4. secrets
 
 
-def test_secrets_never_reach_output_audit_or_pages(app: App, session: httpx.Client, answered):
+def test_secrets_never_reach_output_audit_or_pages(app: SharedApp, session: httpx.Client, answered):
     with httpx.Client(base_url=app.url) as stranger:
         stranger.post("/login", data={"username": USER, "password": PASSWORD + "typo"})
         stranger.post("/login", data={"username": PASSWORD, "password": API_KEY})
@@ -246,7 +227,7 @@ def test_secrets_never_reach_output_audit_or_pages(app: App, session: httpx.Clie
 # 5. the audit log
 
 
-def test_audit_log_records_the_answer_owner_only(app: App, answered):
+def test_audit_log_records_the_answer_owner_only(app: SharedApp, answered):
     _, sources = answered
     mode = stat.S_IMODE(app.audit_log.stat().st_mode)
     assert mode == 0o600, oct(mode)
@@ -278,7 +259,7 @@ def test_only_one_of_username_and_password_exits_2(half_logins: list[subprocess.
 
 
 @pytest.mark.parametrize("content", [b"uploaded by a user " * 100, b""])
-def test_uploads_are_refused(app: App, session: httpx.Client, content: bytes):
+def test_uploads_are_refused(app: SharedApp, session: httpx.Client, content: bytes):
     """The app takes no files; Gradio's upload route must not store what a user sends, not
     even an empty file."""
     before = set(app.upload_dir.rglob("*"))
@@ -302,7 +283,7 @@ def _inline_script_hashes(page: str) -> set[str]:
             for attrs, body in found if "src=" not in attrs}
 
 
-def test_every_response_carries_the_security_headers(app: App, session: httpx.Client):
+def test_every_response_carries_the_security_headers(app: SharedApp, session: httpx.Client):
     page = session.get("/")
     asset = re.search(r'src="\./(assets/index-[^"]+\.js)"', page.text)
     assert asset, "the page loads Gradio's script"
@@ -337,7 +318,7 @@ def test_every_response_carries_the_security_headers(app: App, session: httpx.Cl
 # 9. no state crosses sessions: deep links are off
 
 
-def test_deep_links_are_off(app: App, session: httpx.Client, answered):
+def test_deep_links_are_off(app: SharedApp, session: httpx.Client, answered):
     client = Client(app.url, auth=(USER, PASSWORD), verbose=False)
     client.predict(QUESTION, [], "auto", "extractive", api_name="/ask")
     link = session.get("/gradio_api/deep_link", params={"session_hash": client.session_hash})
@@ -365,7 +346,7 @@ def _timed_ask(client: Client, question: str, history: list[dict[str, Any]]
     return time.perf_counter() - started, chat
 
 
-def test_a_60000_character_history_is_answered_in_normal_time(app: App, answered):
+def test_a_60000_character_history_is_answered_in_normal_time(app: SharedApp, answered):
     client = Client(app.url, auth=(USER, PASSWORD), verbose=False)
     normal, _ = _timed_ask(client, QUESTION, [])
     pasted = ("Hur ofta ska de kreativa städerna rapportera till Unesco och hur? " * 1000)[:60_000]
@@ -404,7 +385,7 @@ def _call(session: httpx.Client, api: str, arguments: str) -> list[Any]:
     return json.loads(data.removeprefix("data: "))
 
 
-def test_a_lone_surrogate_gets_the_app_s_message_not_a_traceback(app: App,
+def test_a_lone_surrogate_gets_the_app_s_message_not_a_traceback(app: SharedApp,
                                                                  session: httpx.Client):
     logged = len(app.output.read_bytes())
     chat, sources, box, *_ = _call(session, "ask",
@@ -427,12 +408,12 @@ def _from(address: str) -> dict[str, str]:
     return {"X-Forwarded-For": address}
 
 
-def _login(app: App, user: str, password: str, address: str) -> httpx.Response:
+def _login(app: SharedApp, user: str, password: str, address: str) -> httpx.Response:
     return httpx.post(app.url + "login", data={"username": user, "password": password},
                       headers=_from(address), timeout=30)
 
 
-def test_repeated_failures_from_one_address_lock_it_out_for_a_while(app: App):
+def test_repeated_failures_from_one_address_lock_it_out_for_a_while(app: SharedApp):
     address = "198.51.100.7"
     started = time.monotonic()
     codes = [_login(app, f"guess{n}", "wrong", address).status_code for n in range(30)]
@@ -446,7 +427,7 @@ def test_repeated_failures_from_one_address_lock_it_out_for_a_while(app: App):
     assert _login(app, USER, PASSWORD, address).status_code == 200  # the lockout is over
 
 
-def test_repeated_failures_for_one_user_name_lock_it_out_and_the_lockout_grows(app: App):
+def test_repeated_failures_for_one_user_name_lock_it_out_and_the_lockout_grows(app: SharedApp):
     user, addresses = "kansliet-gissning", [f"203.0.113.{n}" for n in range(1, 12)]
     for n in range(LOGIN_ATTEMPTS):  # each from another address
         assert _login(app, user, f"guess{n}", addresses[n]).status_code == 400

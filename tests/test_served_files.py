@@ -28,7 +28,7 @@ def _draft(url: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def test_exports_are_private_inert_and_gone_after_a_restart(data_dir: Path, tmp_path: Path):
-    temp = tmp_path / "gradio"
+    temp = tmp_path / "gradio"  # apps of its own: one is stopped, another started after it
     with running_app(tmp_path, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_AUDIT="false",
                      GRADIO_TEMP_DIR=str(temp)) as app:
         markdown, word = _draft(app.url)
