@@ -26,6 +26,12 @@ from assistant.storage.index import open_index
 from evals.bench.servers import free_port
 from ingest.pipeline import ingest
 
+# OpenMP (the e5 engine, llama.cpp) keeps its threads spinning while they wait for work; on
+# cores another process is using (an app or a model server a test started, or anything else
+# on the machine) that turns a 20 ms query into a second or more. Here, and in the processes
+# the tests start, waiting threads sleep instead.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 CORPUS = REPO_ROOT / "corpus"
 SEED = REPO_ROOT.parent / "shared" / "seed" / "riktlinjer-unescos-kreativa-stader-i-sverige.txt"
 SHARED_SOURCES = REPO_ROOT.parent / "shared" / "corpus"  # the referenced instruments (issue 6)
@@ -122,7 +128,8 @@ def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> 
 def app_env(tmp: Path, **extra: str) -> dict[str, str]:
     """The environment of an app started by a test: no telemetry, its files under `tmp`."""
     return {"PATH": "/usr/bin:/bin", "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONUNBUFFERED": "1", "GRADIO_TEMP_DIR": str(tmp / "gradio"), **extra}
+            "PYTHONUNBUFFERED": "1", "GRADIO_TEMP_DIR": str(tmp / "gradio"),
+            "OMP_WAIT_POLICY": os.environ["OMP_WAIT_POLICY"], **extra}
 
 
 def wait_for_app(url: str, proc: subprocess.Popen, output: Path, seconds: float = 180) -> None:
