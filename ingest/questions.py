@@ -248,6 +248,7 @@ def run_questions(settings: Settings, config: LLMConfig, model: BaseChatModel, n
         print("Question bank: every passage has current questions; nothing to write.")
         return 0
     from assistant.storage.embeddings import make_embedder
+    from assistant.storage.store import StoreConfig
 
     if note:
         print(note, file=sys.stderr)
@@ -262,6 +263,8 @@ def run_questions(settings: Settings, config: LLMConfig, model: BaseChatModel, n
 def question_writer(settings: Settings) -> Callable[[IngestReport], int]:
     """For `ingest --questions`: the step to run after the ingest, checked before it (the
     extractive backend is refused at once)."""
+    from assistant.pipeline.llm import LLMConfig
+
     config = LLMConfig.from_settings(settings)
     model, note = question_model(config)
     return partial(run_questions, settings, config, model, note)

@@ -33,7 +33,8 @@ def test_default_path_does_not_import_torch(data_dir):
     import subprocess
     import sys
 
-    code = ("import sys; from pathlib import Path; from assistant.service import load_assistant;"
+    code = ("import sys; from pathlib import Path;"
+            "from assistant.pipeline.service import load_assistant;"
             f"a = load_assistant(Path({str(data_dir / 'index')!r}), 'e5');"
             "a.ask('Hur finansieras nätverket?');"
             "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)")
