@@ -42,7 +42,7 @@ log = logging.getLogger("assistant.app")
 LANGUAGES = [("Auto", "auto"), ("Svenska", "sv"), ("English", "en")]
 EXAMPLES = {  # each group's key in the message catalogue, and its example questions
     "app.examples.city_staff": [
-        "Hur ofta ska de kreativa städerna rapportera till Unesco?",
+        "Hur ofta rapporterar en kreativ stad till Unesco?",
         "What must a creative city report to the Swedish National Commission, and when?",
     ],
     "app.examples.prospective": [
@@ -51,7 +51,7 @@ EXAMPLES = {  # each group's key in the message catalogue, and its example quest
     ],
     "app.examples.council": [
         "Vad ska Svenska Unescorådet göra enligt riktlinjerna?",
-        "How is the network funded?",
+        "Who pays for the network's work?",
     ],
 }
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -69,7 +69,7 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
         with gr.Column(scale=3):
             chat = gr.Chatbot(elem_id="chat", label="Chat", height=460)
             question = gr.Textbox(elem_id="question", label=bilingual("app.chat.question"),
-                                  placeholder="Hur ofta ska de kreativa städerna rapportera?")
+                                  placeholder="Hur ofta rapporterar städerna till Unesco?")
             with gr.Row():
                 ask = gr.Button(bilingual("app.chat.ask"), variant="primary", elem_id="ask")
                 lang = gr.Radio(LANGUAGES, value="auto", label=bilingual("app.answer_language"))

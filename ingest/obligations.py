@@ -1,5 +1,5 @@
 """The obligations register: every "ska" clause of the guideline as a row (who, what, level,
-when, to whom, in which language, where it says so), found by rules over the structured
+when, to whom and in what language, where it says so), found by rules over the structured
 corpus at ingest, never typed in by hand.
 
 A clause is a passage of the Swedish original whose actor and "ska" go together: a bullet

@@ -64,7 +64,7 @@ _ASKING = r"(?:vad|hur|när|vem|vilk\w*|varför|what|how|when|where|who|whom|whi
 # "…, and for how long …?"); after a comma alone that is a relative clause ("…, in which …").
 _LED = rf"(?:(?:på|till|för|i|av|med|från|under|for|in|to|from|by|with|at|on)\s+)?{_ASKING}"
 # Where a question asking several things divides: after a question mark, and before a
-# question word that follows a comma or "och"/"and" ("…, and how is the network funded?").
+# question word that follows a comma or "och"/"and" ("…, and who decides it?").
 _PARTS = re.compile(rf"\?\s*|,?\s+(?:och|samt|and)\s+(?={_LED}\b)|,\s+(?={_ASKING}\b)",
                     re.IGNORECASE)
 MIN_PART = 3  # words

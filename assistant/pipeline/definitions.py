@@ -2,9 +2,8 @@
 
 A legal instrument defines its terms in articles of the form ‘"Cultural industries" refers
 to …’ or ‘"Artist" is taken to mean …’. A question that asks what a term means ("How does
-the 2005 Convention define cultural expressions?", "Vad menas med kulturella näringar?",
-"Who counts as an artist?") is answered by the passage that defines that term, which
-retrieval ranks up and the answer puts first.
+<instrument> define <term>?", "Vad menas med <term>?", "Who counts as <term>?") is answered
+by the passage that defines that term, which retrieval ranks up and the answer puts first.
 """
 
 from __future__ import annotations

@@ -85,9 +85,9 @@ def load_chunks(folder: Path) -> dict[str, Chunk]:
 ASKING_WHICH = re.compile(
     r"\b(?:vilken|vilket|vilka|which|what)\W+(?:(?:av|of|the|de|unesco\w*)\W+)*$")
 # What may stand between an instrument's kind and its year: function words only
-# ("konventionen från 2005", "1980 års rekommendation", "the Convention, like the 2005 one").
+# ("konventionen från 2005", "1980 års rekommendation", "the Recommendation, as in 1980").
 _NEAR = (r"\W+(?:(?:från|av|i|in|of|the|år|års|year|unesco\w*|like|as|som|liksom|and|och|"
-         r"or|eller|\d{4})\W+){0,3}")  # another year: "the 2003 and 2005 Conventions"
+         r"or|eller|\d{4})\W+){0,3}")  # another year: "the 1980 and 2005 texts"
 
 
 @dataclass
@@ -193,8 +193,8 @@ class SearchIndex:
     def naming(self, question: str) -> Naming:
         """The referenced documents a question names, and the words it names them with: an
         alias ("the 2005 Convention"), or the kind and year in any order ("rekommendationen
-        från 1980"), unless the question asks which one it is ("Vilken konvention från 2003
-        nämns …?")."""
+        från 1980"), unless the question asks which one it is ("Vilken konvention
+        från år X …?")."""
         text = " ".join(question.lower().split())
         found = {(doc_id, alias) for alias, doc_id in self._aliases if alias in text}
         for doc_id, pattern in self._kind_years:
