@@ -21,7 +21,7 @@ import pytest
 from assistant.core.settings import REPO_ROOT
 from assistant.front.cli import main
 from assistant.pipeline.service import Assistant, load_assistant
-from assistant.storage.embeddings import CACHE_FILE, CachedEmbeddings, make_embedder
+from assistant.storage.embeddings import CachedEmbeddings, cached_embedder
 from assistant.storage.index import open_index
 from evals.bench.servers import free_port
 from ingest.pipeline import ingest
@@ -42,8 +42,7 @@ def e5(tmp_path_factory: pytest.TempPathFactory) -> CachedEmbeddings:
     """The default embedder (bundled multilingual-e5-small), its vectors kept in the
     session's embedding cache (as `assistant ingest` keeps them in the data folder), so
     each ingest from nothing embeds only the texts no earlier one did."""
-    cache = tmp_path_factory.mktemp("embeddings") / CACHE_FILE
-    return CachedEmbeddings(make_embedder("e5"), "e5", cache)
+    return cached_embedder("e5", tmp_path_factory.mktemp("embeddings"))
 
 
 @pytest.fixture(scope="session")
