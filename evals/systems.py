@@ -88,11 +88,12 @@ class Pipeline:
         language, notice = resolve_language(text, "auto")
         retriever = self.assistant.retriever
         query = retriever.parse(text, language)
-        ranked = retriever.hits(query, k=K_MAX)
+        shown = retriever.hits(query)  # as the app: the top k and the supplement's later facts
         retrieve_ms = _ms(started)
         started = time.perf_counter()
-        answer = self.assistant.answer(query, language, ranked[: retriever.k], notice)
+        answer = self.assistant.answer(query, language, shown, notice)
         answer_ms = _ms(started)
+        ranked = retriever.hits(query, k=K_MAX)
         hidden = None
         if case.source != case.language:
             hidden = retriever.hits(query, k=K_MAX, source=case.source)
@@ -100,7 +101,7 @@ class Pipeline:
         texts = tuple(index.chunks[i].source_text for i in answer.retrieved)
         return Outcome(_ranks(ranked, index), None if hidden is None else _ranks(hidden, index),
                        answer, texts, retrieve_ms, answer_ms,
-                       _draft(answer, ranked[: retriever.k]))
+                       _draft(answer, shown))
 
 
 def covered_blocks(chunk: str, document: Document) -> frozenset[str]:
