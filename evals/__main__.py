@@ -29,7 +29,7 @@ from assistant.pipeline.llm import LLMConfig, chat_model
 from assistant.pipeline.service import Assistant, load_assistant
 from assistant.pipeline.support import SupportChecker
 from assistant.storage.store import StoreConfig
-from evals.blind import run_blind
+from evals.blind import BLIND_DIR, DEV_DIR, run_blind
 from evals.calibrate import calibration_report
 from evals.cases import CASES_FILE, Case, load_cases
 from evals.report import case_rows, print_table, ratios, write_html, write_json
@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--open", action="store_true", help="open the HTML report")
     parser.add_argument("--blind", action="store_true",
                         help="run every blind set in evals/blind/ and write blind.json")
+    parser.add_argument("--dev", action="store_true",
+                        help="run every development set in evals/dev/ (written from the "
+                        "documents alone, and tuned on) and write dev.json")
     return parser
 
 
@@ -123,32 +126,36 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
     return report
 
 
-def blind_report(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
-    """`blind.json`: every blind set's figures (extractive backend unless --backend)."""
+def blind_report(settings: Settings, args: argparse.Namespace,
+                 folder: Path = BLIND_DIR) -> dict[str, Any]:
+    """`blind.json` (or `dev.json`): every set's figures in the folder (extractive backend
+    unless --backend)."""
     assistant, embeddings, documents = loaded(settings, args.backend or settings.backend)
     texts = {d.doc_id: d.text for d in documents}
-    return run_blind(assistant, SupportChecker(embeddings, assistant.tuning.support), texts)
+    checker = SupportChecker(embeddings, assistant.tuning.support)
+    return run_blind(assistant, checker, texts, folder)
 
 
-def _main_blind(args: argparse.Namespace) -> int:
+def _main_blind(args: argparse.Namespace, folder: Path, name: str) -> int:
     try:
-        report = blind_report(load_settings(), args)
+        report = blind_report(load_settings(), args, folder)
     except AssistantError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    write_json(report, args.out / "blind.json")
-    for name, row in report.items():
+    write_json(report, args.out / name)
+    for title, row in report.items():
         shown = {k: v for k, v in row.items() if k not in ("failed", "reliability")}
-        print(name, shown)
-    print(f"Report: {args.out / 'blind.json'}")
+        print(title, shown)
+    print(f"Report: {args.out / name}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and write the report; exit 1 when the gate fails."""
     args = _parser().parse_args(argv)
-    if args.blind:
-        return _main_blind(args)
+    if args.blind or args.dev:
+        return _main_blind(args, BLIND_DIR if args.blind else DEV_DIR,
+                           "blind.json" if args.blind else "dev.json")
     command = " ".join(["python -m evals", *map(shlex.quote, argv or sys.argv[1:])])
     try:
         settings = load_settings()

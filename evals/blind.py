@@ -1,6 +1,7 @@
 """The blind sets (`evals/blind/*.yaml`): written from the documents alone, frozen before any
 tuning, never tuned on. `python -m evals --blind` runs each through our pipeline and writes
-`blind.json`: per set, its size and the headline figures."""
+`blind.json`: per set, its size and the headline figures. The development sets
+(`evals/dev/*.yaml`, `--dev`, `dev.json`) are written alike, and may be tuned on."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from evals.run import CaseResult, evaluate, summarise
 from evals.systems import Pipeline
 
 BLIND_DIR = Path(__file__).resolve().parent / "blind"
+# Development sets: written the same way after the blind sets were frozen, and tuned on.
+DEV_DIR = Path(__file__).resolve().parent / "dev"
 
 
 def blind_sets(folder: Path = BLIND_DIR) -> list[Path]:
