@@ -60,6 +60,15 @@ def test_passages_near_the_best_are_chosen_best_first():
     assert select(judged, TUNING) == [near, close]  # 0.6 is more than 0.2 below the best
 
 
+def test_each_part_of_a_question_brings_its_most_likely_passage():
+    """A question asking two things: the passage that answers the second part is quoted
+    though the whole question's probability puts it far below the best."""
+    first, second, other = _hit("a", "Musik."), _hit("b", "Engelska."), _hit("c", "Ad hoc.")
+    judged = [Judged(first, 0.9, (0.9, 0.1)), Judged(other, 0.6, (0.2, 0.4)),
+              Judged(second, 0.55, (0.1, 0.55))]
+    assert select(judged, TUNING) == [first, second]  # `other` answers neither part enough
+
+
 def test_nothing_is_chosen_below_the_threshold():
     assert select(_judged((_hit("m", "Musik."), 0.49)), TUNING) == []
 

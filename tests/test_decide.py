@@ -11,7 +11,9 @@ import pytest
 from assistant.core.text import terms
 from assistant.core.tuning import load_tuning
 from assistant.core.types import BankQuestion, Chunk
-from assistant.pipeline.decide import FEATURES, Model, load_model
+from assistant.pipeline.decide import FEATURES, Model, load_model, part_queries
+from assistant.pipeline.query import parse
+from assistant.pipeline.service import Assistant
 from assistant.storage.evidence import Evidence
 from evals.fit_decision import threshold_for
 from evals.report import reliability
@@ -76,3 +78,22 @@ def test_reliability_bins_predicted_against_observed():
     rows = reliability(cases)
     assert [(r["cases"], r["observed"]) for r in rows] == [(2, 0.5), (2, 1.0)]
     assert rows[0]["predicted"] == pytest.approx(0.065)
+
+
+def test_each_part_of_a_question_is_judged_as_a_question_of_its_own():
+    query = parse("Hur många städer ingår i nätverket, och när ska rapporten lämnas?", "sv")
+    parts = part_queries(query)
+    assert [p.search for p in parts] == list(query.parts) and len(parts) == 2
+    assert [p.parts for p in parts] == [(p.search,) for p in parts]
+    assert parts[0].asks == {"count"} and parts[1].asks == frozenset()  # the part's own kind
+    assert part_queries(parse("Hur ofta träffas städerna?", "sv")) == []
+
+
+def test_a_question_asking_two_things_is_answered_from_a_passage_for_each(
+        assistant: Assistant):
+    """Real index and decision: how often the cities report to UNESCO, and in which language
+    they report to the Commission, are stated by two passages; both are quoted."""
+    answer = assistant.ask("Hur ofta ska städerna rapportera till Unesco, och på vilket "
+                           "språk ska årsrapporten till Unescorådet skrivas?", "sv")
+    quoted = " ".join(c.quote for c in answer.citations)
+    assert "Vart fjärde år" in quoted and "engelska" in quoted

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache, partial
 from importlib.resources import files
 from pathlib import Path
@@ -95,26 +95,58 @@ def _english(stem: str, limits: Terms) -> list[str]:
 
 @dataclass(frozen=True)
 class Judged:
-    """A passage with the probability that it answers the question."""
+    """A passage with the probability that it answers the question (the best over the
+    question and its parts), and, for a question that asks several things, per part."""
 
     hit: Hit
     probability: float
+    parts: tuple[float, ...] = ()
+
+
+def part_queries(query: Query) -> list[Query]:
+    """Each part of a question that asks several things, as a question of its own ([] for
+    a question that asks one thing)."""
+    if len(query.parts) < 2:
+        return []
+    return [replace(query, search=part, parts=(part,), asks=frozenset(facts.asked_for(part)))
+            for part in query.parts]
 
 
 def judge(query: Query, hits: Sequence[Hit], evidence: Evidence, model: Model,
           limits: Terms) -> list[Judged]:
-    """Every candidate passage with its probability, most likely first."""
-    stems = question_stems(query)
-    judged = [Judged(h, model.probability(features(query, h, evidence, stems, limits)))
-              for h in hits]
-    return sorted(judged, key=lambda j: (-j.probability, j.hit.rank))
+    """Every candidate passage with its probability, most likely first: a passage answers
+    a question when it answers the whole or one of its parts."""
+    asked = [query, *part_queries(query)]
+    stems = [question_stems(q) for q in asked]
+
+    def judged(hit: Hit) -> Judged:
+        p = [model.probability(features(q, hit, evidence, s, limits))
+             for q, s in zip(asked, stems, strict=True)]
+        return Judged(hit, max(p), tuple(p[1:]))
+
+    return sorted(map(judged, hits), key=lambda j: (-j.probability, j.hit.rank))
 
 
 def chosen(judged: Sequence[Judged], tuning: Tuning) -> list[Judged]:
     """The passages to quote: none when the best is below the decision's threshold, else
-    those within the selection's margin of the best."""
+    those within the selection's margin of the best, and each part's most likely passage
+    that reaches the threshold."""
     threshold, selection = tuning.decision.threshold, tuning.selection
     if not judged or judged[0].probability < threshold:
         return []
     floor = max(threshold, judged[0].probability - selection.margin)
-    return [j for j in judged if j.probability >= floor][: selection.max_passages]
+    picked = [j for j in judged if j.probability >= floor][: selection.max_passages]
+    return picked + _part_best(judged, picked, threshold)
+
+
+def _part_best(judged: Sequence[Judged], picked: Sequence[Judged],
+               threshold: float) -> list[Judged]:
+    """Each part's most likely passage, when it reaches the threshold and is not picked."""
+    shown = {j.hit.chunk.chunk_id for j in picked}
+    extra = []
+    for i in range(len(judged[0].parts)):
+        best = max(judged, key=lambda j: j.parts[i])
+        if best.parts[i] >= threshold and best.hit.chunk.chunk_id not in shown:
+            shown.add(best.hit.chunk.chunk_id)
+            extra.append(best)
+    return extra
