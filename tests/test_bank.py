@@ -20,7 +20,8 @@ MIN_PER_LANGUAGE = 4
 
 
 def test_every_passage_of_every_document_has_its_questions():
-    documents, _ = load_documents(CORPUS, SHARED_SOURCES, fetching=False)
+    documents, _ = load_documents(CORPUS, SHARED_SOURCES, load_tuning("e5").layout,
+                                  fetching=False)
     chunks = chunk_corpus(documents)
     bank = load_bank(CORPUS / BANK_DIR)
     status = match_bank(chunks, bank)

@@ -1,9 +1,9 @@
 """Every threshold, weight and limit of reading a question, retrieval, the answer-or-refuse
-decision, passage selection, the support check, follow-up questions and draft replies: one
-typed, frozen `Tuning`, read once from package data (`assistant/data/tuning.toml`), where
-each entry has its value, the reason for it and where the value came from. An entry may be
-given per fitted decision (`decision.threshold.e5`); `load_tuning` picks the one for the
-embedder in use."""
+decision, passage selection, the support check, follow-up questions, draft replies and the
+layout of referenced documents: one typed, frozen `Tuning`, read once from package data
+(`assistant/data/tuning.toml`), where each entry has its value, the reason for it and where
+the value came from. An entry may be given per fitted decision (`decision.threshold.e5`);
+`load_tuning` picks the one for the embedder in use."""
 
 from __future__ import annotations
 
@@ -130,6 +130,18 @@ class Draft(Stage):
     max_questions: int
 
 
+class Layout(Stage):
+    """How a referenced document's lines are read as paragraphs and headings (ingest/pdf.py,
+    ingest/legal.py): it shapes the index, so a change takes effect at the next ingest."""
+
+    short: float
+    percentile: float
+    min_lines: int
+    heading_lines: int
+    title_chars: int
+    title_lines: int
+
+
 class Tuning(Stage):
     """The whole tuning, by stage."""
 
@@ -143,6 +155,7 @@ class Tuning(Stage):
     support: Support
     follow_up: FollowUp
     draft: Draft
+    layout: Layout
 
     @classmethod
     def names(cls) -> list[str]:
