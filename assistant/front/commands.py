@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.core.errors import AssistantError
+from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.features.audit import export, export_csv, open_audit
 from assistant.features.draft import draft_reply
@@ -226,19 +227,19 @@ def run_obligations(settings: Settings, args: argparse.Namespace) -> int:
     elif args.csv:
         print(to_csv(rows), end="")
     else:
-        print("\n\n".join(register_text(r) for r in rows))
+        print("\n\n".join(register_text(r, args.lang) for r in rows))
     return 0
 
 
 def run_calendar(settings: Settings, args: argparse.Namespace) -> int:
     """Print the reports a city owes in a year, with the citation of each."""
     designated = DESIGNATED[args.city] if args.city else args.designated
-    owed = due(load_register(settings.index_dir), designated, args.year)
+    owed = due(load_register(settings.index_dir), designated, args.year, args.lang)
     if args.json:
         print(json.dumps([asdict(d) for d in owed], ensure_ascii=False, indent=1))
     else:
-        print(calendar_text(args.city or f"A city designated in {designated}", designated,
-                            args.year, owed))
+        city = args.city or message("calendar.any_city", args.lang, designated=designated)
+        print(calendar_text(city, designated, args.year, owed, args.lang))
     return 0
 
 
