@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.errors import AssistantError
+from assistant.core.messages import message
 from assistant.core.tuning import load_tuning
 from assistant.pipeline.query import detect
-from assistant.pipeline.service import UNSUPPORTED_LANGUAGE, resolve_language
+from assistant.pipeline.service import resolve_language
 
 READING = load_tuning("e5").reading
 
@@ -27,6 +28,6 @@ def test_detect(text: str, expected: str):
 def test_resolve_language():
     assert resolve_language("What?", "sv", READING) == ("sv", "")
     assert resolve_language("Was kostet die Mitgliedschaft im Netzwerk?", "auto", READING) == (
-        "en", UNSUPPORTED_LANGUAGE)
+        "en", message("service.unsupported_language", "en"))
     with pytest.raises(AssistantError, match="auto, sv, en"):
         resolve_language("x", "de", READING)

@@ -40,10 +40,6 @@ if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
 
 
-CHECKING_HEADER = "Checked so far (each sentence shown once the sources support it):"
-VERIFIED_HEADER = "Checked answer:"
-
-
 def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Ingest with a progress bar, then a line per document and a summary; with
     `--questions`, then write the question bank's missing questions."""
@@ -178,15 +174,20 @@ def _export(reply: Reply, out: Path) -> None:
 
 def _streamed(assistant: Assistant, question: str, lang: str) -> Answer:
     """Print each sentence of the model's answer once it has passed the check, then return
-    the verified answer (nothing unchecked is printed)."""
+    the verified answer (nothing unchecked is printed); the headers are in its language."""
+    from assistant.pipeline.service import clean_question, resolve_language
+
+    text = clean_question(question, assistant.bounds.question_chars)
+    language, _ = resolve_language(text, lang, assistant.tuning.reading)
     drafting = False
     for event in assistant.stream(question, lang):
         if isinstance(event, str):
-            print(event if drafting else f"{CHECKING_HEADER}\n{event}", end="", flush=True)
+            header = "" if drafting else f"{message('cli.checking', language)}\n"
+            print(f"{header}{event}", end="", flush=True)
             drafting = True
         else:
             if drafting:
-                print(f"\n\n{VERIFIED_HEADER}", flush=True)
+                print(f"\n\n{message('cli.checked', language)}", flush=True)
             return event
     raise AssistantError("The answer stream ended without an answer; please try again.")
 

@@ -40,8 +40,7 @@ log = logging.getLogger("assistant.app")
 
 CACHE_SWEEP_S = 3600  # Gradio deletes served exports older than this, this often
 CHECKING = bilingual("app.chat.checking")
-FAILED = ("Something went wrong while answering; please try again. If it keeps happening, "
-          "run `assistant ask` in a terminal to see the error.")
+FAILED = bilingual("app.chat.failed")
 Message = dict[str, Any]
 
 

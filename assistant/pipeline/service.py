@@ -33,10 +33,6 @@ from assistant.storage.manifest import of_kind
 from assistant.storage.store import StoreConfig
 
 log = logging.getLogger("assistant")
-UNSUPPORTED_LANGUAGE = (
-    "I can answer in Swedish (svenska) and English only; please ask in one of them. "
-    "Here is what I found in English:"
-)
 
 
 def _ms(start: float) -> float:
@@ -51,8 +47,8 @@ def resolve_language(question: str, lang: str, reading: Reading) -> tuple[Langua
         raise AssistantError(f"Unknown language {lang!r}; use one of: {', '.join(LANG_CHOICES)}.")
     asked = asking(question)
     detected = detect(asked, reading, find_names(asked))
-    if detected == "other":
-        return "en", UNSUPPORTED_LANGUAGE
+    if detected == "other":  # answered in English, with a notice saying so
+        return "en", message("service.unsupported_language", "en")
     return detected, ""
 
 
