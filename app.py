@@ -55,8 +55,9 @@ EXAMPLES = {  # each group's key in the message catalogue, and its example quest
     ],
 }
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-LOGIN_MESSAGE = f"{bilingual('app.log_in')}: Unescos kreativa städer i Sverige"
-TITLE = "Unescos kreativa städer i Sverige — assistent"
+NAME = message("app.name", "sv")
+LOGIN_MESSAGE = f"{bilingual('app.log_in')}: {NAME}"
+TITLE = message("app.title", "sv", name=NAME)
 
 
 def example_label(key: str) -> str:
@@ -67,9 +68,9 @@ def example_label(key: str) -> str:
 def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | None) -> None:
     with gr.Row():
         with gr.Column(scale=3):
-            chat = gr.Chatbot(elem_id="chat", label="Chat", height=460)
+            chat = gr.Chatbot(elem_id="chat", label=bilingual("app.chat.label"), height=460)
             question = gr.Textbox(elem_id="question", label=bilingual("app.chat.question"),
-                                  placeholder="Hur ofta rapporterar städerna till Unesco?")
+                                  placeholder=message("app.chat.placeholder", "sv"))
             with gr.Row():
                 ask = gr.Button(bilingual("app.chat.ask"), variant="primary", elem_id="ask")
                 lang = gr.Radio(LANGUAGES, value="auto", label=bilingual("app.answer_language"))
@@ -94,14 +95,15 @@ def _chat_tab(assistants: dict[str, Assistant], default: str, audit: AuditLog | 
             for key, examples in EXAMPLES.items():
                 gr.Examples(examples, inputs=[question], label=example_label(key))
         with gr.Column(scale=2):
-            sources = gr.Markdown(elem_id="sources", label="Sources")
+            sources = gr.Markdown(elem_id="sources", label=bilingual("format.sources"))
     last = gr.State(None)
     bounds = assistants[default].bounds
 
     def handler(q: str, h: list[Message], lang_value: str, backend_value: str
                 ) -> Iterator[Update]:
         if backend_value not in assistants:
-            unknown = f"Unknown backend {backend_value!r}; use one of: {', '.join(assistants)}."
+            unknown = bilingual("app.chat.unknown_backend", name=repr(backend_value),
+                                choices=", ".join(assistants))
             yield [*h, {"role": "assistant", "content": inert(unknown)}], "", readable(q), None
             return
         yield from respond(assistants[backend_value], q, h, lang_value, audit)
@@ -184,10 +186,8 @@ def build_app(assistants: dict[str, Assistant], default: str = "extractive",
         register = read_register(assistant.retriever.index.folder)
     with gr.Blocks(title=TITLE, delete_cache=(CACHE_SWEEP_S, CACHE_SWEEP_S),
                    analytics_enabled=False) as demo:
-        gr.Markdown(f"## {bilingual('app.heading', between=' · ')}\nAsk in Swedish or "
-                    "English; every answer cites the passage it comes from: the guideline "
-                    "first, then the conventions it refers to, then (marked as such) the "
-                    "supplement of later, dated facts.")
+        gr.Markdown(f"## {bilingual('app.heading', between=' · ')}\n"
+                    f"{bilingual('app.intro', between=' ')}")
         with gr.Tabs():
             with gr.Tab(bilingual("app.tab.ask"), id="ask-tab"):
                 _chat_tab(assistants, default, audit)

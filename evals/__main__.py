@@ -90,7 +90,8 @@ def loaded(settings: Settings, backend: str
     embeddings = assistant.retriever.index.store.embeddings
     if embeddings is None:
         raise AssistantError("The index has no embedder; run `assistant ingest --rebuild`.")
-    documents, _ = load_documents(settings.corpus_dir, settings.sources_dir, fetching=False)
+    documents, _ = load_documents(settings.corpus_dir, settings.sources_dir,
+                                  assistant.tuning.layout, fetching=False)
     return assistant, embeddings, documents
 
 

@@ -5,7 +5,8 @@ outcome changed; then the same over all the sets.
 
 NAME is an entry of `assistant/data/tuning.toml` as `stage.entry`
 (`python -m evals.ablate fusion.bank_weight=0 fusion.bank_lexical_weight=0` leaves the
-question bank's lists out of the fusion). The sets are the in-sample ones unless --sets names
+question bank's lists out of the fusion); the fit's and the layout's entries are refused, as
+a refit and an ingest change them. The sets are the in-sample ones unless --sets names
 others; the blind sets (evals/blind/) are run only with --blind. The scorers' support check
 keeps the shipped tuning, so both runs are measured alike.
 """
@@ -35,18 +36,26 @@ PASSED = "cases passed"
 Figures = dict[str, float | None]
 
 
+NOT_ABLATED = {  # stages whose entries an ablation cannot change, and what does
+    "fit.": "changes how the decision is fitted, not the evaluation: set it in "
+            "assistant/data/tuning.toml and run `python -m evals.fit_decision`.",
+    "layout.": "shapes the index, not the evaluation: set it in assistant/data/tuning.toml, "
+               "run `assistant ingest` and evaluate again.",
+}
+
+
 def changes(pairs: Sequence[str]) -> dict[str, str]:
-    """`NAME=VALUE` pairs as {name: value}; the fit's entries change only a refit."""
+    """`NAME=VALUE` pairs as {name: value}; the fit's entries change only a refit, the
+    layout's only an ingest."""
     found = {}
     for pair in pairs:
         name, equals, value = (part.strip() for part in pair.partition("="))
         if not equals or not name or not value:
             raise AssistantError(f"{pair!r}: give NAME=VALUE with a tuning entry, such as "
                                  "fusion.bank_weight=0 or decision.threshold=0.2.")
-        if name.startswith("fit."):
-            raise AssistantError(f"{name} changes how the decision is fitted, not the "
-                                 "evaluation: set it in assistant/data/tuning.toml and run "
-                                 "`python -m evals.fit_decision`.")
+        refused = [why for stage, why in NOT_ABLATED.items() if name.startswith(stage)]
+        if refused:
+            raise AssistantError(f"{name} {refused[0]}")
         found[name] = value
     return found
 

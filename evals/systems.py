@@ -85,7 +85,7 @@ class Pipeline:
         again over the source language's text alone)."""
         started = time.perf_counter()
         text = clean_question(case.question)
-        language, notice = resolve_language(text, "auto")
+        language, notice = resolve_language(text, "auto", self.assistant.tuning.reading)
         retriever = self.assistant.retriever
         query = retriever.parse(text, language)
         shown = retriever.hits(query)  # as the app: the top k and the supplement's later facts

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from assistant.core.tuning import Layout
 from assistant.core.types import Block, BlockKind
 
 Line = tuple[int | None, str]  # (page it starts on, or None for text files; the paragraph)
@@ -27,11 +28,11 @@ _NUMBERED = re.compile(r"^(\d{1,3})\.(?:\s+|(?=[A-Z“\"]))(.*)$")  # "1. Text",
 _ITEM = re.compile(r"^\(([a-z]{1,4}|\d{1,2})\)\s*(?=\S)(.*)$")  # "(a) text", "(iv)text"
 _TERMINAL = (".", ",", ";", ":")
 _ROMAN = frozenset({"i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"})
-TITLE_LINE = 100  # a short line without closing punctuation before the preamble: a title
 
 
-def _heading_like(text: str) -> bool:
-    return len(text) <= TITLE_LINE and not text.rstrip().endswith(_TERMINAL)
+def _heading_like(text: str, title_chars: int) -> bool:
+    """A line short enough (`layout.title_chars`) and without closing punctuation: a title."""
+    return len(text) <= title_chars and not text.rstrip().endswith(_TERMINAL)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class _Place:
 
     prefix: str
     structured: bool
+    title_chars: int  # the longest line read as a heading
     section: tuple[str, str] | None = None  # (roman numeral, heading line)
     article: tuple[str, str] | None = None  # (number, heading line)
     subheading: str = ""
@@ -103,7 +105,8 @@ def _paragraph(place: _Place, page: int | None, text: str) -> None:
     if numbered and place.structured:
         place.number = numbered.group(1)
         body = numbered.group(2).strip()
-        if _heading_like(body):  # "1. Principle of sovereignty": a heading for what follows
+        # "1. Principle of sovereignty": a heading for what follows
+        if _heading_like(body, place.title_chars):
             place.subheading, place.lead_in = f"{place.number}. {body}", ""
             return
         place.subheading = ""
@@ -153,11 +156,12 @@ def _structure(place: _Place, text: str) -> bool:
         place.enter()
         return True
     article = _ARTICLE.match(text)
-    if article and (article.group(2) is None or _heading_like(article.group(2))):
+    if article and (article.group(2) is None
+                    or _heading_like(article.group(2), place.title_chars)):
         place.enter(article=(article.group(1), text))
         return True
     section = _SECTION.match(text)
-    if section and _heading_like(section.group(2)):
+    if section and _heading_like(section.group(2), place.title_chars):
         place.enter(section=(section.group(1), text))
         return True
     return False
@@ -172,10 +176,10 @@ def _clean(lines: Iterable[Line]) -> list[Line]:
     return out
 
 
-def _skip_title(lines: list[Line]) -> list[Line]:
+def _skip_title(lines: list[Line], layout: Layout) -> list[Line]:
     """Drop title and place/date lines above the preamble ("Paris, 17 October 2003")."""
-    start = 0
-    while start < len(lines) and start < 3 and _heading_like(lines[start][1]) and not (
+    start, most = 0, min(len(lines), layout.title_lines)
+    while start < most and _heading_like(lines[start][1], layout.title_chars) and not (
             _SECTION.match(lines[start][1]) or _ARTICLE.match(lines[start][1])):
         start += 1
     return lines[start:]
@@ -186,12 +190,12 @@ def is_structured(lines: list[Line]) -> bool:
     return any(_ARTICLE.match(t) or _SECTION.match(t) for _, t in lines)
 
 
-def parse_legal(lines: Iterable[Line], prefix: str) -> tuple[Block, ...]:
+def parse_legal(lines: Iterable[Line], prefix: str, layout: Layout) -> tuple[Block, ...]:
     """Blocks of a legal text, each labelled with its place; plain documents without
     articles or sections get numbered paragraphs ("¶ 3")."""
     cleaned = _clean(lines)
-    place = _Place(prefix, is_structured(cleaned))
-    for page, text in _skip_title(cleaned) if place.structured else cleaned:
+    place = _Place(prefix, is_structured(cleaned), layout.title_chars)
+    for page, text in _skip_title(cleaned, layout) if place.structured else cleaned:
         if not _structure(place, text):
             _paragraph(place, page, text)
     return tuple(place.blocks)

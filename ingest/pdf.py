@@ -8,10 +8,10 @@ pypdf's `extract_text` gives layout lines. Paragraphs are rebuilt with these heu
   (`1. `), a lettered item (`(a) `, `(iv) `), a bullet, `Annex`/`ANNEX`, `Preamble`,
   `Chapter`/`Section`/`Part II`. A marker right after a reference word (`…in paragraph` /
   `(a) of …`) is read as a cross-reference, not a new paragraph.
-- A line ending with `.`, `;`, `:`, `?` or `!` that is shorter than 75 % of the page's typical
-  line width (the 90th percentile of its line lengths, or of the whole document's when the
-  page has fewer than five lines) ends its paragraph; after a `.` only if the next line does
-  not start lower-case.
+- A line ending with `.`, `;`, `:`, `?` or `!` that is short (under a share of the page's
+  typical line width, a percentile of its line lengths, or of the whole document's when the
+  page has few lines; the tuning's `layout` stage) ends its paragraph; after a `.` only if the
+  next line does not start lower-case.
 - A short line without terminal punctuation that opens a paragraph (or closes a heading that
   opens with a marker) and is followed by a line starting upper-case or with a digit is a
   heading: a paragraph of its own.
@@ -34,6 +34,7 @@ from pypdf import PasswordType, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
 from assistant.core.errors import AssistantError
+from assistant.core.tuning import Layout
 
 Paragraph = tuple[int, str]
 """(1-based page number where the paragraph starts, its text on one line)."""
@@ -96,10 +97,6 @@ _UNREADABLE = (
 _TERMINAL = (".", ";", ":", "?", "!")
 _CLOSERS = "\"'”’»)]"
 _OPENERS = "\"'“‘«"
-_SHORT = 0.75
-_PERCENTILE = 0.9
-_MIN_LINES = 5
-_HEADING_LINES = 3
 
 
 @dataclass(frozen=True)
@@ -110,14 +107,13 @@ class _Line:
     first_on_page: bool
 
 
-def pdf_paragraphs(path: Path) -> list[Paragraph]:
+def pdf_paragraphs(path: Path, layout: Layout) -> list[Paragraph]:
     """Return the paragraphs of a text PDF, each with the page where it starts."""
     pages = _page_texts(path)
-    lines = _layout_lines(pages)
+    lines = _layout_lines(pages, layout)
     vocabulary = {w.lower() for line in lines for w in _HYPHENATED.findall(line.text)}
-    paragraphs = [
-        (group[0].page, _join([line.text for line in group], vocabulary)) for group in _group(lines)
-    ]
+    paragraphs = [(group[0].page, _join([line.text for line in group], vocabulary))
+                  for group in _group(lines, layout.heading_lines)]
     if not paragraphs:
         raise NoTextLayer(
             f"{path.name} has no text layer (a scanned document?); run OCR on it "
@@ -174,19 +170,19 @@ def _decrypt(reader: PdfReader, path: Path) -> None:
 # Lines
 
 
-def _layout_lines(pages: list[tuple[int, str]]) -> list[_Line]:
+def _layout_lines(pages: list[tuple[int, str]], layout: Layout) -> list[_Line]:
     """Whitespace-normalised lines without page numbers, marked short or not."""
     cleaned = [
         (n, _strip_page_numbers([_normalise(t) for t in text.splitlines()])) for n, text in pages
     ]
-    doc_width = _typical_width([t for _, lines in cleaned for t in lines])
+    doc_width = _typical_width([t for _, lines in cleaned for t in lines], layout.percentile)
     result: list[_Line] = []
     for n, lines in cleaned:
         lengths = [t for t in lines if t]
-        width = _typical_width(lengths) if len(lengths) >= _MIN_LINES else doc_width
-        result += [
-            _Line(n, t, bool(t) and len(t) < _SHORT * width, i == 0) for i, t in enumerate(lines)
-        ]
+        width = (_typical_width(lengths, layout.percentile) if len(lengths) >= layout.min_lines
+                 else doc_width)
+        result += [_Line(n, t, bool(t) and len(t) < layout.short * width, i == 0)
+                   for i, t in enumerate(lines)]
     return result
 
 
@@ -204,23 +200,25 @@ def _strip_page_numbers(lines: list[str]) -> list[str]:
     return lines[start:end]
 
 
-def _typical_width(lines: list[str]) -> float:
-    """The 90th-percentile line length in characters (0 for no lines)."""
+def _typical_width(lines: list[str], percentile: float) -> float:
+    """The line length in characters at a percentile of the lines' lengths (0 for no
+    lines)."""
     lengths = sorted(len(t) for t in lines if t)
     if not lengths:
         return 0.0
-    return float(lengths[min(len(lengths) - 1, int(_PERCENTILE * len(lengths)))])
+    return float(lengths[min(len(lengths) - 1, int(percentile * len(lengths)))])
 
 
 # Paragraphs
 
 
-def _group(lines: list[_Line]) -> list[list[_Line]]:
-    """Group consecutive lines into paragraphs."""
+def _group(lines: list[_Line], heading_lines: int) -> list[list[_Line]]:
+    """Group consecutive lines into paragraphs (a marked heading runs over `heading_lines` at
+    most)."""
     groups: list[list[_Line]] = []
     current: list[_Line] = []
     for line in lines:
-        if current and _breaks(current, line):
+        if current and _breaks(current, line, heading_lines):
             groups.append(current)
             current = []
         if line.text:
@@ -230,19 +228,19 @@ def _group(lines: list[_Line]) -> list[list[_Line]]:
     return groups
 
 
-def _breaks(current: list[_Line], line: _Line) -> bool:
+def _breaks(current: list[_Line], line: _Line, heading_lines: int) -> bool:
     """Whether the paragraph in `current` ends before `line` (a blank line or a new start)."""
     if len(current) == 1 and _BARE_MARKER.match(current[0].text):
         return False  # `1.` or `(a)` set apart from its text: the text follows
-    return not line.text or _starts_new(current, line)
+    return not line.text or _starts_new(current, line, heading_lines)
 
 
-def _starts_new(current: list[_Line], line: _Line) -> bool:
+def _starts_new(current: list[_Line], line: _Line, heading_lines: int) -> bool:
     """Whether `line` starts a new paragraph after the lines of `current`."""
     prev = current[-1]
     if _is_marker(line.text) and not _REFERENCE_WORD.search(prev.text):
         return True
-    if _is_heading(current, line):
+    if _is_heading(current, line, heading_lines):
         return True
     if line.first_on_page:
         return _ends_sentence(prev.text) and not line.text[0].islower()
@@ -253,11 +251,11 @@ def _is_marker(text: str) -> bool:
     return bool(_MARKER.match(text))
 
 
-def _is_heading(current: list[_Line], line: _Line) -> bool:
+def _is_heading(current: list[_Line], line: _Line, heading_lines: int) -> bool:
     """A short unpunctuated line opening a paragraph (or a marked heading) before a capital."""
     last = current[-1]
     first = current[0].text
-    marked = len(current) <= _HEADING_LINES and _is_marker(first) and _HEADING_MARKER.match(first)
+    marked = len(current) <= heading_lines and _is_marker(first) and _HEADING_MARKER.match(first)
     opens = len(current) == 1 or bool(marked)
     bare = not last.text.rstrip(_CLOSERS).endswith((*_TERMINAL, ",", *_DASH))
     start = line.text.lstrip(_OPENERS)[:1]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.core.errors import AssistantError
+from assistant.core.tuning import Layout, load_tuning
 from assistant.core.types import Chunk, Document
 from assistant.storage.manifest import REFERENCES, SCHEMA, Manifest, current_build
 from assistant.storage.store import EMBEDDED, StoreConfig
@@ -122,11 +123,12 @@ def _check_embedder(current: Manifest | None, embedder: str, rebuild: bool) -> N
         )
 
 
-def load_documents(corpus_dir: Path, sources_dir: Path | None,
+def load_documents(corpus_dir: Path, sources_dir: Path | None, layout: Layout,
                    fetching: bool) -> tuple[list[Document], list[SourceStatus]]:
-    """The guideline corpus plus every referenced source with a local copy."""
+    """The guideline corpus plus every referenced source with a local copy (its lines read
+    as paragraphs and headings by `layout`)."""
     documents = load_corpus(corpus_dir)
-    found, statuses = gather(corpus_dir / MANIFEST, sources_dir, fetching)
+    found, statuses = gather(corpus_dir / MANIFEST, sources_dir, layout, fetching)
     ids = [d.doc_id for d in documents + found]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
@@ -154,7 +156,8 @@ def ingest(corpus_dir: Path, index_dir: Path, *, embedder: str,
     already up to date, and re-embeds only new or changed passages otherwise."""
     started = time.perf_counter()
     store = store or StoreConfig()
-    documents, statuses = load_documents(corpus_dir, sources_dir, fetch)
+    layout = load_tuning(embedder).layout
+    documents, statuses = load_documents(corpus_dir, sources_dir, layout, fetch)
     chunks, flagged = screen(chunk_corpus(documents),
                              {d.doc_id: d.source_path for d in documents})
     bank = match_bank(chunks, load_bank(corpus_dir / BANK_DIR))

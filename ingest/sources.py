@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.core.errors import AssistantError
+from assistant.core.tuning import Layout
 from assistant.core.types import Document
 from ingest.legal import Line, parse_legal
 from ingest.loaders import read_text
@@ -80,17 +81,18 @@ def load_manifest(path: Path) -> list[Source]:
     return sources
 
 
-def _lines(path: Path) -> list[Line]:
+def _lines(path: Path, layout: Layout) -> list[Line]:
     if path.suffix.lower() == ".pdf":
         from ingest.pdf import pdf_paragraphs
 
-        return list(pdf_paragraphs(path))
+        return list(pdf_paragraphs(path, layout))
     return [(None, line) for line in read_text(path).split("\n")]
 
 
-def load_source(source: Source, path: Path) -> Document:
-    """Parse a local copy into a Document carrying the manifest's metadata."""
-    blocks = parse_legal(_lines(path), source.prefix or source.id)
+def load_source(source: Source, path: Path, layout: Layout) -> Document:
+    """Parse a local copy into a Document carrying the manifest's metadata, its lines read
+    as paragraphs and headings by `layout`."""
+    blocks = parse_legal(_lines(path, layout), source.prefix or source.id, layout)
     if not blocks:
         raise AssistantError(f"{path} holds no text; replace it with the document from "
                              f"{source.url}.")
@@ -138,7 +140,7 @@ def _missing(source: Source, folder: Path | None) -> SourceStatus:
                         message=f"get it from {source.url} and save it as {where}{hint}")
 
 
-def gather(manifest: Path, folder: Path | None,
+def gather(manifest: Path, folder: Path | None, layout: Layout,
            fetching: bool = False) -> tuple[list[Document], list[SourceStatus]]:
     """Load every source that has a local copy; report the others."""
     if not manifest.is_file():
@@ -150,7 +152,7 @@ def gather(manifest: Path, folder: Path | None,
             if path is None:
                 statuses.append(_missing(source, folder))
                 continue
-            documents.append(load_source(source, path))
+            documents.append(load_source(source, path, layout))
             statuses.append(SourceStatus(source, "found", path))
         except AssistantError as err:
             statuses.append(SourceStatus(source, "failed", message=str(err)))

@@ -74,7 +74,7 @@ def test_nothing_is_chosen_below_the_threshold():
 
 
 def test_every_answer_line_is_a_claim_with_a_marker():
-    query = parse("Hur ofta träffas musik?", "sv")
+    query = parse("Hur ofta träffas musik?", TUNING.reading, "sv")
     judged = _judged((_hit("m", "Musik träffas två gånger per år."), 0.8))
     text, citations = extractive(query, judged, TUNING)
     found = claims(text, FRAMING)
@@ -82,6 +82,6 @@ def test_every_answer_line_is_a_claim_with_a_marker():
 
 
 def test_a_refusal_points_to_the_national_commission():
-    text, citations = extractive(parse("Vad kostar det?", "sv"),
+    text, citations = extractive(parse("Vad kostar det?", TUNING.reading, "sv"),
                                  _judged((_hit("m", "Musik."), 0.1)), TUNING)
     assert citations == [] and "Svenska Unescorådet" in text

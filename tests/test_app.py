@@ -60,4 +60,5 @@ def test_a_backend_the_page_does_not_offer_is_refused_with_a_message(assistant: 
     chat, _, box, shown = list(ask.fn("Hur ofta ska städerna rapportera?", [], "auto",
                                       "llamacpp"))[-1]
     assert "Unknown backend 'llamacpp'" in chat[-1]["content"] and shown is None
+    assert "Okänt svarsläge 'llamacpp'" in chat[-1]["content"]
     assert box == "Hur ofta ska städerna rapportera?"

@@ -14,12 +14,12 @@ from markdown_it import MarkdownIt
 
 from assistant.core.bounds import Bounds, recent_turns
 from assistant.core.errors import AssistantError
+from assistant.core.messages import message
 from assistant.features.export import from_answer, write_exports
 from assistant.front.handlers import respond, turns
 from assistant.pipeline.format import plain
 from assistant.pipeline.service import (
     MAX_QUESTION_CHARS,
-    UNSUPPORTED_LANGUAGE,
     Assistant,
     clean_question,
 )
@@ -85,7 +85,8 @@ def test_a_huge_question_on_the_command_line_exits_2_with_one_line(cli: Cli, cli
 def test_another_language_is_answered_in_english_with_a_notice(assistant: Assistant,
                                                                question: str):
     answer = assistant.ask(question)
-    assert answer.language == "en" and answer.notice == UNSUPPORTED_LANGUAGE
+    assert answer.language == "en"
+    assert answer.notice == message("service.unsupported_language", "en")
     assert "Swedish" in answer.notice and "English" in answer.notice
 
 

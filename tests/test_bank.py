@@ -20,7 +20,8 @@ MIN_PER_LANGUAGE = 4
 
 
 def test_every_passage_of_every_document_has_its_questions():
-    documents, _ = load_documents(CORPUS, SHARED_SOURCES, fetching=False)
+    documents, _ = load_documents(CORPUS, SHARED_SOURCES, load_tuning("e5").layout,
+                                  fetching=False)
     chunks = chunk_corpus(documents)
     bank = load_bank(CORPUS / BANK_DIR)
     status = match_bank(chunks, bank)
@@ -55,7 +56,7 @@ def test_the_bank_finds_a_passage_by_the_questions_it_answers(index):
     assert left_out[question.passage_key] < 0.99
     keys = [key for key, _ in index.bank.lexical(question.text, "sv", 5, 4)]
     assert question.passage_key in keys
-    hits = retriever.hits(parse(question.text, "sv"), k=5)
+    hits = retriever.hits(parse(question.text, retriever.tuning.reading, "sv"), k=5)
     assert hits[0].bank > 0.99 and hits[0].chunk.passage_key == question.passage_key
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.core.errors import AssistantError
 from assistant.core.settings import REPO_ROOT
+from assistant.core.tuning import load_tuning
 from evals.cases import CASES_FILE, load_cases
 from evals.scorers import normalise
 from ingest.legal import parse_legal
@@ -39,7 +40,8 @@ def instrument_blocks() -> dict[str, str]:
     return {b.block_id: f"{b.lead_in} {b.text}"
             for prefix, name in INSTRUMENTS.items()
             for b in parse_legal([(None, line) for line in
-                                  read_text(SHARED_CORPUS / name).split("\n")], prefix)}
+                                  read_text(SHARED_CORPUS / name).split("\n")], prefix,
+                                 load_tuning("e5").layout)}
 
 
 def test_the_evaluation_set_has_what_the_issue_asks_for():

@@ -30,7 +30,8 @@ def documents() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def all_documents() -> dict[str, str]:
-    documents, _ = load_documents(CORPUS, SHARED_SOURCES, fetching=False)
+    documents, _ = load_documents(CORPUS, SHARED_SOURCES, load_tuning("e5").layout,
+                                  fetching=False)
     return {d.doc_id: d.text for d in documents}
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.messages import message
 from assistant.core.types import Answer, Citation
-from assistant.front.commands import CHECKING_HEADER, VERIFIED_HEADER
 from assistant.pipeline.citations import claims
 from assistant.pipeline.llm import LLMConfig, bundled_gguf, configured_backends
 from assistant.pipeline.service import Assistant
@@ -196,9 +196,9 @@ def test_cli_prints_only_checked_sentences_while_the_model_writes(cli: Cli,
     done = cli(env, "ask", "--backend", "openai", "-k", str(K),
                "What must the creative cities report each year?")
     assert done.returncode == 0, done.stderr
-    streamed, _, final = done.stdout.rpartition(VERIFIED_HEADER)
+    streamed, _, final = done.stdout.rpartition(message("cli.checked", "en"))
     assert "Draft" not in streamed and final.strip()
-    shown = streamed.replace(CHECKING_HEADER, "")
+    shown = streamed.replace(message("cli.checking", "en"), "")
     assert {c.text for c in claims(shown)} <= {c.text for c in claims(final)}
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.errors import AssistantError
+from assistant.core.messages import message
+from assistant.core.tuning import load_tuning
 from assistant.pipeline.query import detect
-from assistant.pipeline.service import UNSUPPORTED_LANGUAGE, resolve_language
+from assistant.pipeline.service import resolve_language
+
+READING = load_tuning("e5").reading
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -18,12 +22,12 @@ from assistant.pipeline.service import UNSUPPORTED_LANGUAGE, resolve_language
     ("Combien coûte l'adhésion au réseau ?", "other"),
 ])
 def test_detect(text: str, expected: str):
-    assert detect(text) == expected
+    assert detect(text, READING) == expected
 
 
 def test_resolve_language():
-    assert resolve_language("What?", "sv") == ("sv", "")
-    assert resolve_language("Was kostet die Mitgliedschaft im Netzwerk?", "auto") == (
-        "en", UNSUPPORTED_LANGUAGE)
+    assert resolve_language("What?", "sv", READING) == ("sv", "")
+    assert resolve_language("Was kostet die Mitgliedschaft im Netzwerk?", "auto", READING) == (
+        "en", message("service.unsupported_language", "en"))
     with pytest.raises(AssistantError, match="auto, sv, en"):
-        resolve_language("x", "de")
+        resolve_language("x", "de", READING)

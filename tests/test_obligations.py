@@ -19,7 +19,9 @@ from assistant.features.obligations import (
     due,
     load_register,
     next_four_yearly,
+    register_text,
 )
+from assistant.front.handlers import calendar_update
 from tests.conftest import Cli
 
 GUIDELINE = Path(__file__).resolve().parent.parent / "corpus" / "riktlinjer-kreativa-stader.sv.md"
@@ -78,7 +80,8 @@ def test_filter_by_actor_in_any_case(register: list[Obligation]):
 def test_the_calendar_counts_four_years_from_designation(register: list[Obligation],
                                                          designated: int, year: int,
                                                          reports: list[tuple[str, str]]):
-    assert [(d.report.to_whom, d.deadline) for d in due(register, designated, year)] == reports
+    owed = due(register, designated, year, "en")
+    assert [(d.report.to_whom, d.deadline) for d in owed] == reports
 
 
 @pytest.mark.parametrize(("designated", "year", "after"), [
@@ -89,7 +92,24 @@ def test_the_next_four_yearly_report(designated: int, year: int, after: int):
 
 def test_a_year_before_designation_is_refused(register: list[Obligation]):
     with pytest.raises(AssistantError, match="2009 is before the designation year 2010"):
-        due(register, 2010, 2009)
+        due(register, 2010, 2009, "sv")
+
+
+def test_the_register_is_worded_in_either_language(register: list[Obligation]):
+    yearly = next(r for r in register if r.when == YEARLY)
+    english, swedish = register_text(yearly, "en"), register_text(yearly, "sv")
+    assert "· to Svenska Unescorådet · in English\n" in english
+    assert "· till Svenska Unescorådet · språk: English\n" in swedish
+    cited = f"  — Riktlinjer för Unescos kreativa städer i Sverige, {yearly.section}"
+    assert english.endswith(cited) and swedish.endswith(cited)
+
+
+def test_the_app_shows_the_calendar_in_swedish_then_in_english(register: list[Obligation]):
+    shown = calendar_update(register, "Östersund", 2030)
+    swedish = shown.index("Östersund (utnämnd 2010): rapporter att lämna 2030")
+    english = shown.index("Östersund (designated 2010): reports due in 2030")
+    assert swedish < english and "senast 31 december 2030" in shown[:english]
+    assert "by 2030: report to UNESCO" in shown[english:]
 
 
 def test_cli_register_as_json_and_csv(cli: Cli, cli_env: dict[str, str]):
@@ -107,6 +127,11 @@ def test_cli_calendar_for_norrkoping(cli: Cli, cli_env: dict[str, str]):
     assert "by 31 December 2026: report to Svenska Unescorådet (each year, in English)" in \
         done.stdout
     assert "next four-yearly one falls in 2029" in done.stdout
+    swedish = cli(cli_env, "calendar", "--city", "Norrköping", "--year", "2026", "--lang", "sv")
+    assert "Norrköping (utnämnd 2017): rapporter att lämna 2026" in swedish.stdout
+    assert "- senast 31 december 2026: rapport till Svenska Unescorådet (varje år, på " \
+        "engelska)" in swedish.stdout
+    assert "nästa fyraårsrapport ska lämnas 2029" in swedish.stdout
     bad = cli(cli_env, "calendar", "--city", "Malmö")
     assert bad.returncode == 2 and "invalid choice: 'Malmö'" in bad.stderr
 

@@ -13,7 +13,10 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from assistant.core.errors import AssistantError
+from assistant.core.tuning import load_tuning
 from ingest.pdf import NoTextLayer, SourceError, pdf_paragraphs
+
+LAYOUT = load_tuning("e5").layout
 
 OBJECTIVES = (
     "The objectives of this Convention are to protect and promote the diversity of cultural "
@@ -108,7 +111,7 @@ THREE_PAGES = [
 def test_multi_page_paragraphs_carry_their_page_and_wrapped_lines_are_joined(tmp_path: Path):
     path = _three_pages(tmp_path / "convention.pdf")
     assert "\n" in PdfReader(path).pages[0].extract_text().split("Objectives", 1)[1].strip()
-    assert pdf_paragraphs(path) == THREE_PAGES
+    assert pdf_paragraphs(path, LAYOUT) == THREE_PAGES
 
 
 @pytest.mark.parametrize(
@@ -117,7 +120,7 @@ def test_multi_page_paragraphs_carry_their_page_and_wrapped_lines_are_joined(tmp
 )
 def test_page_number_lines_are_dropped(tmp_path: Path, header: str, footer: str):
     path = _three_pages(tmp_path / "numbered.pdf", header, footer)
-    assert pdf_paragraphs(path) == THREE_PAGES
+    assert pdf_paragraphs(path, LAYOUT) == THREE_PAGES
 
 
 def test_paragraph_split_across_a_page_break_is_joined_on_its_first_page(tmp_path: Path):
@@ -131,11 +134,23 @@ def test_paragraph_split_across_a_page_break_is_joined_on_its_first_page(tmp_pat
     first, second = (page.extract_text() for page in PdfReader(path).pages)
     assert "States have" in first and "traditional cultural expressions" in second
 
-    assert pdf_paragraphs(path) == [
+    assert pdf_paragraphs(path, LAYOUT) == [
         (1, "Article 5 – General rule regarding rights and obligations"),
         (1, SOVEREIGNTY),
         (2, SOLIDARITY),
     ]
+
+
+def test_a_short_line_ending_a_sentence_ends_its_paragraph_as_the_layout_tuning_says(
+        tmp_path: Path):
+    pdf = _Convention()
+    pdf.add_page()
+    _paragraph(pdf, SOVEREIGNTY)
+    _paragraph(pdf, SOLIDARITY)
+    path = _save(pdf, tmp_path / "two.pdf")
+    assert pdf_paragraphs(path, LAYOUT) == [(1, SOVEREIGNTY), (1, SOLIDARITY)]
+    no_line_short = LAYOUT.model_copy(update={"short": 0.0})
+    assert pdf_paragraphs(path, no_line_short) == [(1, f"{SOVEREIGNTY} {SOLIDARITY}")]
 
 
 def test_next_page_starting_lower_case_continues_the_paragraph(tmp_path: Path):
@@ -151,7 +166,7 @@ def test_next_page_starting_lower_case_continues_the_paragraph(tmp_path: Path):
     _lines(pdf, ["Parties shall endeavour to adopt measures."])
     path = _save(pdf, tmp_path / "continued.pdf")
 
-    assert pdf_paragraphs(path) == [
+    assert pdf_paragraphs(path, LAYOUT) == [
         (
             1,
             "(c) to foster interculturality in order to develop cultural interaction; and to "
@@ -225,7 +240,7 @@ def test_markers_headings_and_short_punctuated_lines_start_paragraphs(
     _lines(pdf, [line for paragraph in paragraphs for line in paragraph])
     path = _save(pdf, tmp_path / "markers.pdf")
 
-    assert pdf_paragraphs(path) == [(1, " ".join(paragraph)) for paragraph in paragraphs]
+    assert pdf_paragraphs(path, LAYOUT) == [(1, " ".join(paragraph)) for paragraph in paragraphs]
 
 
 def test_line_end_hyphens_are_undone_only_for_split_words(tmp_path: Path):
@@ -242,7 +257,7 @@ def test_line_end_hyphens_are_undone_only_for_split_words(tmp_path: Path):
     )
     path = _save(pdf, tmp_path / "hyphens.pdf")
 
-    assert pdf_paragraphs(path) == [
+    assert pdf_paragraphs(path, LAYOUT) == [
         (
             1,
             "States should encourage international cooperation, including Franco-German "
@@ -259,7 +274,7 @@ def test_whitespace_is_normalised_and_text_otherwise_kept(tmp_path: Path):
     _lines(pdf, ["framework of its cultural policies, each Party may adopt measures (“quotas”)."])
     path = _save(pdf, tmp_path / "spaces.pdf")
 
-    assert pdf_paragraphs(path) == [
+    assert pdf_paragraphs(path, LAYOUT) == [
         (1, "Article 6 – Rights of Parties at the national level"),
         (
             1,
@@ -281,14 +296,14 @@ def _encrypted(source: Path, path: Path, user: str, algorithm: str) -> Path:
 def test_encrypted_with_an_empty_user_password_is_read(tmp_path: Path, algorithm: str):
     path = _encrypted(_three_pages(tmp_path / "plain.pdf"), tmp_path / "locked.pdf", "", algorithm)
     assert PdfReader(path).is_encrypted
-    assert pdf_paragraphs(path) == THREE_PAGES
+    assert pdf_paragraphs(path, LAYOUT) == THREE_PAGES
 
 
 def test_encrypted_with_a_real_password_says_to_save_an_unencrypted_copy(tmp_path: Path):
     path = _three_pages(tmp_path / "plain.pdf")
     path = _encrypted(path, tmp_path / "secret.pdf", "s3cret", "RC4-128")
     with pytest.raises(SourceError, match=r"secret\.pdf is protected by a password") as raised:
-        pdf_paragraphs(path)
+        pdf_paragraphs(path, LAYOUT)
     assert "unencrypted copy" in str(raised.value)
 
 
@@ -322,13 +337,13 @@ def test_aes_encryption_needs_cryptography_or_an_unencrypted_copy(tmp_path: Path
     plain = _three_pages(tmp_path / "plain.pdf")
     if importlib.util.find_spec("cryptography"):
         path = _encrypted(plain, tmp_path / "aes.pdf", "", "AES-256")
-        assert pdf_paragraphs(path) == THREE_PAGES
+        assert pdf_paragraphs(path, LAYOUT) == THREE_PAGES
         return
     path = _aes_without_cryptography(plain, tmp_path / "aes.pdf")
     reader = PdfReader(path)
     assert reader.is_encrypted and reader.decrypt("")  # the password is fine; AES is missing
     with pytest.raises(SourceError, match=r"aes\.pdf is AES-encrypted") as raised:
-        pdf_paragraphs(path)
+        pdf_paragraphs(path, LAYOUT)
     assert "pip install cryptography" in str(raised.value)
     assert "unencrypted copy" in str(raised.value)
 
@@ -346,7 +361,7 @@ def test_corrupt_file_says_not_a_readable_pdf(tmp_path: Path, content: bytes):
     path = tmp_path / "convention-2005.pdf"
     path.write_bytes(content)
     with pytest.raises(SourceError, match=r"convention-2005\.pdf is not a readable PDF") as raised:
-        pdf_paragraphs(path)
+        pdf_paragraphs(path, LAYOUT)
     assert "download it again" in str(raised.value)
 
 
@@ -356,19 +371,19 @@ def test_truncated_pdf_says_not_a_readable_pdf(tmp_path: Path, keep: float):
     path = tmp_path / "truncated.pdf"
     path.write_bytes(data[: int(len(data) * keep)])
     with pytest.raises(SourceError, match=r"truncated\.pdf is not a readable PDF"):
-        pdf_paragraphs(path)
+        pdf_paragraphs(path, LAYOUT)
 
 
 def test_empty_file_says_it_is_empty(tmp_path: Path):
     path = tmp_path / "empty.pdf"
     path.touch()
     with pytest.raises(SourceError, match=r"empty\.pdf is empty"):
-        pdf_paragraphs(path)
+        pdf_paragraphs(path, LAYOUT)
 
 
 def test_missing_file_names_the_path(tmp_path: Path):
     with pytest.raises(SourceError, match=r"missing\.pdf cannot be opened"):
-        pdf_paragraphs(tmp_path / "missing.pdf")
+        pdf_paragraphs(tmp_path / "missing.pdf", LAYOUT)
 
 
 def _scan_page(pdf: FPDF, folder: Path) -> None:
@@ -406,7 +421,7 @@ def test_pdf_without_a_text_layer_says_to_run_ocr(tmp_path: Path, make):
     path = make(tmp_path)
     assert len(PdfReader(path).pages) > 0
     with pytest.raises(NoTextLayer, match=r"scanned\.pdf has no text layer") as raised:
-        pdf_paragraphs(path)
+        pdf_paragraphs(path, LAYOUT)
     assert "ocrmypdf" in str(raised.value)
     assert isinstance(raised.value, SourceError) and isinstance(raised.value, AssistantError)
 
@@ -419,4 +434,4 @@ def test_pages_without_text_are_skipped_when_others_have_text(tmp_path: Path):
     _paragraph(pdf, SCOPE)
     path = _save(pdf, tmp_path / "mixed.pdf")
 
-    assert pdf_paragraphs(path) == [(2, "Article 3 – Scope of application"), (2, SCOPE)]
+    assert pdf_paragraphs(path, LAYOUT) == [(2, "Article 3 – Scope of application"), (2, SCOPE)]

@@ -10,9 +10,11 @@ import yaml
 
 from assistant.core.lexicon import COUNTRY, PLACE, gazetteer
 from assistant.core.settings import REPO_ROOT
+from assistant.core.tuning import load_tuning
 from assistant.pipeline.query import find_names, parse
 
 SHORT = REPO_ROOT / "evals" / "language_short.yaml"
+READING = load_tuning("e5").reading
 
 
 def test_the_gazetteer_holds_all_290_municipalities_and_the_countries():
@@ -33,7 +35,7 @@ def test_the_gazetteer_holds_all_290_municipalities_and_the_countries():
     ("Kan Norge vara med?", "Kan ett land vara med?", ("Norge",)),
 ])
 def test_a_named_place_or_country_is_read_as_its_role(question, search, names):
-    query = parse(question)
+    query = parse(question, READING)
     assert (query.search, query.names) == (search, names)
 
 
@@ -44,7 +46,7 @@ def test_names_the_corpus_uses_stay_and_lower_case_words_are_no_names():
 
 
 def test_a_question_is_parsed_once_with_its_parts_and_the_facts_it_asks_for():
-    query = parse("Hur mycket kostar det att vara med, och när ska ansökan in?", "auto")
+    query = parse("Hur mycket kostar det att vara med, och när ska ansökan in?", READING)
     assert query.language == "sv" and query.asks >= {"cost"}
     assert len(query.parts) == 2
 
@@ -56,11 +58,11 @@ def test_a_question_is_parsed_once_with_its_parts_and_the_facts_it_asks_for():
     ("Can Växjö apply?", "en"),
 ])
 def test_the_language_is_judged_with_names_set_aside(question, language):
-    assert parse(question).language == language
+    assert parse(question, READING).language == language
 
 
 def test_a_third_language_is_detected_as_other():
-    assert parse("Was ist die Aufgabe der Stadt im Netzwerk?").detected == "other"
+    assert parse("Was ist die Aufgabe der Stadt im Netzwerk?", READING).detected == "other"
 
 
 def _short_questions(path: Path = SHORT) -> list[dict[str, str]]:
@@ -74,5 +76,6 @@ def test_language_match_is_perfect_on_short_questions():
     assert len(cases) >= 100 and all(len(c["question"].split()) <= 7 for c in cases)
     english_with_places = [c for c in cases if c["language"] == "en" and find_names(c["question"])]
     assert len(english_with_places) >= len(cases) // 2
-    wrong = [c["question"] for c in cases if parse(c["question"]).language != c["language"]]
+    wrong = [c["question"] for c in cases
+             if parse(c["question"], READING).language != c["language"]]
     assert wrong == []

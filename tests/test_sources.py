@@ -14,6 +14,7 @@ import pytest
 from fpdf import FPDF
 from langchain_core.embeddings import Embeddings
 
+from assistant.core.tuning import load_tuning
 from assistant.pipeline.service import Assistant, load_assistant
 from assistant.storage.index import open_index
 from assistant.storage.manifest import current_build
@@ -23,6 +24,7 @@ from ingest.sources import Source, fetch, load_manifest
 from tests.conftest import CORPUS, SHARED_SOURCES
 
 SHARED = SHARED_SOURCES
+LAYOUT = load_tuning("e5").layout
 MINI = """Convention on Examples
 Paris, 1 January 2001
 The General Conference,
@@ -79,7 +81,8 @@ def _setup(tmp_path: Path, ids: tuple[str, ...] = ("ex1", "ex2")) -> tuple[Path,
 
 
 def test_legal_text_is_cited_by_article_paragraph_and_item():
-    blocks = {b.block_id: b for b in parse_legal([(None, ln) for ln in MINI.splitlines()], "x")}
+    mini = [(None, ln) for ln in MINI.splitlines()]
+    blocks = {b.block_id: b for b in parse_legal(mini, "x", LAYOUT)}
     assert blocks["x-art2-1"].label == "Article 2.1"
     assert blocks["x-art1-a"].label == "Article 1(a)"
     assert blocks["x-art1-a"].lead_in == "The purposes of this Convention are:"
@@ -87,7 +90,7 @@ def test_legal_text_is_cited_by_article_paragraph_and_item():
     assert not any("Paris, 1 January" in b.text for b in blocks.values()), "title lines skipped"
     shared = SHARED / "unesco-1980-recommendation-status-of-the-artist.en.txt"
     lines = [(None, ln) for ln in shared.read_text(encoding="utf-8").splitlines()]
-    recommendation = {b.block_id: b for b in parse_legal(lines, "r1980")}
+    recommendation = {b.block_id: b for b in parse_legal(lines, "r1980", LAYOUT)}
     assert recommendation["r1980-III-4"].label == "III.4"
     assert "trade unions" in recommendation["r1980-III-4"].text
 

@@ -121,13 +121,15 @@ def test_a_refit_writes_its_threshold_and_keeps_the_rest(tmp_path: Path):
     assert all(found[name] == shipped[name] for name in rest)
 
 
-def test_ablation_names_are_checked_and_fit_entries_refused():
+def test_ablation_names_are_checked_and_fit_and_layout_entries_refused():
     assert changes(["fusion.bank_weight=0", " selection.margin = 0.1"]) == {
         "fusion.bank_weight": "0", "selection.margin": "0.1"}
     with pytest.raises(AssistantError, match="NAME=VALUE"):
         changes(["fusion.bank_weight"])
     with pytest.raises(AssistantError, match="evals.fit_decision"):
         changes(["fit.precision=0.9"])
+    with pytest.raises(AssistantError, match="assistant ingest"):
+        changes(["layout.short=0.5"])
 
 
 def test_ablation_runs_the_in_sample_sets_and_the_blind_ones_only_when_asked():
@@ -142,7 +144,7 @@ def test_ablation_shows_both_runs_side_by_side(assistant: Assistant, e5, tmp_pat
     cases = load_cases(CASES_FILE, {"sv-natverket-01", "sv-unans-01"})
     path = tmp_path / "two.yaml"
     path.write_text(yaml.safe_dump([c.model_dump(mode="json") for c in cases]), "utf-8")
-    documents, _ = load_documents(CORPUS, None, fetching=False)
+    documents, _ = load_documents(CORPUS, None, SHIPPED.layout, fetching=False)
     strict = SHIPPED.changed({"decision.threshold": 1.0})
     tables = list(ablate(assistant, strict, SupportChecker(e5, SHIPPED.support),
                          {d.doc_id: d.text for d in documents}, [path]))

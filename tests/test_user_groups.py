@@ -173,6 +173,14 @@ def test_a_swedish_draft_reply_is_formal_numbered_and_cited(assistant: Assistant
     assert len({c.chunk_id for c in reply.citations}) == len(reply.citations)
 
 
+def test_a_draft_answers_as_many_questions_as_the_tuning_allows_and_counts_the_rest(
+        assistant: Assistant):
+    brief = assistant.tuned(assistant.tuning.changed({"draft.max_questions": 1}))
+    reply = draft_reply(brief, EMAIL_SV)
+    assert reply.questions == ("Hur ofta ska vi rapportera till Unesco?",)
+    assert message("draft.more_questions", "sv", n=2) in reply.body
+
+
 def test_an_english_draft_of_a_swedish_email_answers_in_english(full_assistant: Assistant):
     """With the instruments indexed, as the app serves (the decision is fit on that index)."""
     index = full_assistant.retriever.index

@@ -12,13 +12,13 @@ from typing import Literal
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from assistant.core.tuning import Reading
+
 Detected = Literal["sv", "en", "other"]
 _SUPPORTED = {Language.SWEDISH: "sv", Language.ENGLISH: "en"}
 _OTHERS = (Language.GERMAN, Language.FRENCH, Language.SPANISH, Language.ITALIAN,
            Language.PORTUGUESE, Language.DUTCH, Language.POLISH, Language.FINNISH,
            Language.DANISH, Language.BOKMAL, Language.NYNORSK)
-OTHER_CONFIDENCE = 0.9
-MIN_WORDS_FOR_OTHER = 4
 
 
 @lru_cache(maxsize=1)
@@ -32,12 +32,14 @@ def _sv_or_en() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*_SUPPORTED).build()
 
 
-def clearly_other(text: str) -> bool:
-    if len(text.split()) < MIN_WORDS_FOR_OTHER:
+def clearly_other(text: str, reading: Reading) -> bool:
+    """Whether a text is clearly in a language other than Swedish and English: long enough
+    to judge, and the many-language detector confident of a third one."""
+    if len(text.split()) < reading.other_min_words:
         return False
     values = _screen().compute_language_confidence_values(text)
     return bool(values) and values[0].language not in _SUPPORTED and (
-        values[0].value >= OTHER_CONFIDENCE)
+        values[0].value >= reading.other_confidence)
 
 
 def sv_or_en(text: str) -> Literal["sv", "en"]:

@@ -52,6 +52,7 @@ def message(key: str, language: str, **fields: object) -> str:
                              f"that the code does not fill; use only {sorted(fields)}.") from None
 
 
-def bilingual(key: str, between: str = " / ") -> str:
-    """A message in Swedish and English at once, as the app shows its labels ("Fråga / Ask")."""
-    return f"{message(key, 'sv')}{between}{message(key, 'en')}"
+def bilingual(key: str, between: str = " / ", **fields: object) -> str:
+    """A message in Swedish and English at once, as the app shows its labels ("Fråga / Ask"),
+    its {placeholders} filled from `fields` in both."""
+    return f"{message(key, 'sv', **fields)}{between}{message(key, 'en', **fields)}"

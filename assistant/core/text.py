@@ -67,17 +67,16 @@ _LED = rf"(?:(?:på|till|för|i|av|med|från|under|for|in|to|from|by|with|at|on)
 # question word that follows a comma or "och"/"and" ("…, and who decides it?").
 _PARTS = re.compile(rf"\?\s*|,?\s+(?:och|samt|and)\s+(?={_LED}\b)|,\s+(?={_ASKING}\b)",
                     re.IGNORECASE)
-MIN_PART = 3  # words
 _PREMISE = re.compile(r"(?:eftersom|då|om|även om|since|because|as|given|if|although)\b",
                       re.IGNORECASE)
 
 
-def asked_parts(question: str) -> list[str]:
-    """The parts of a question that asks several things ("How many …, and how long …?");
-    the question whole when it asks one thing, or when what comes before the first comma
-    is a premise ("Eftersom …, hur …?")."""
+def asked_parts(question: str, min_words: int) -> list[str]:
+    """The parts of a question that asks several things ("How many …, and how long …?"),
+    each of at least `min_words` words; the question whole when it asks one thing, or when
+    what comes before the first comma is a premise ("Eftersom …, hur …?")."""
     parts = [p.strip(" ,;") for p in _PARTS.split(question)]
-    parts = [p for p in parts if len(p.split()) >= MIN_PART]
+    parts = [p for p in parts if len(p.split()) >= min_words]
     if len(parts) < 2 or _PREMISE.match(parts[0]):
         return [question]
     return parts

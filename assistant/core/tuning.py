@@ -1,5 +1,6 @@
-"""Every threshold, weight and limit of retrieval, the answer-or-refuse decision, passage
-selection and the support check: one typed, frozen `Tuning`, read once from package data
+"""Every threshold, weight and limit of reading a question, retrieval, the answer-or-refuse
+decision, passage selection, the support check, follow-up questions, draft replies and the
+layout of referenced documents: one typed, frozen `Tuning`, read once from package data
 (`assistant/data/tuning.toml`), where each entry has its value, the reason for it and where
 the value came from. An entry may be given per fitted decision (`decision.threshold.e5`);
 `load_tuning` picks the one for the embedder in use."""
@@ -24,6 +25,16 @@ class Stage(BaseModel):
     """One stage's entries (frozen: a changed value is a new `Tuning`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Reading(Stage):
+    """How a question is read: its language (function words first, then the detectors) and
+    the parts of a question asking several things."""
+
+    clear_vote: int
+    other_confidence: float
+    other_min_words: int
+    min_part: int
 
 
 class Fusion(Stage):
@@ -105,9 +116,36 @@ class Support(Stage):
     negated_share: float
 
 
+class FollowUp(Stage):
+    """When a question leans on the one before, and how it is rewritten to stand alone."""
+
+    min_terms: int
+    prompt_turns: int
+    max_rewrite_chars: int
+
+
+class Draft(Stage):
+    """How much of a pasted email a draft reply answers."""
+
+    max_questions: int
+
+
+class Layout(Stage):
+    """How a referenced document's lines are read as paragraphs and headings (ingest/pdf.py,
+    ingest/legal.py): it shapes the index, so a change takes effect at the next ingest."""
+
+    short: float
+    percentile: float
+    min_lines: int
+    heading_lines: int
+    title_chars: int
+    title_lines: int
+
+
 class Tuning(Stage):
     """The whole tuning, by stage."""
 
+    reading: Reading
     fusion: Fusion
     ranking: Ranking
     terms: Terms
@@ -115,6 +153,9 @@ class Tuning(Stage):
     fit: Fit
     selection: Selection
     support: Support
+    follow_up: FollowUp
+    draft: Draft
+    layout: Layout
 
     @classmethod
     def names(cls) -> list[str]:

@@ -20,7 +20,6 @@ from assistant.storage.manifest import of_kind
 if TYPE_CHECKING:
     from assistant.pipeline.service import Assistant
 
-MAX_QUESTIONS = 6
 _GREETINGS = r"(?:hej|hejsan|hallå|god (?:morgon|dag)|dear|hi|hello|to whom)"
 # A line that only greets (a greeting followed by a question is kept, without the greeting).
 _GREETING = re.compile(rf"^{_GREETINGS}\b[^?.]{{0,40}}$", re.IGNORECASE)
@@ -119,7 +118,7 @@ def _answers(assistant: Assistant, asked: list[str], language: Language) -> list
 
 def draft_reply(assistant: Assistant, email: str, lang: str = "auto") -> Reply:
     """A reply to a pasted email in the chosen language ("auto": the email's), answering
-    each of its questions (up to MAX_QUESTIONS) from the sources."""
+    each of its questions (up to the tuning's `draft.max_questions`) from the sources."""
     from assistant.pipeline.service import clean_question, resolve_language
 
     bounds = assistant.bounds
@@ -131,7 +130,9 @@ def draft_reply(assistant: Assistant, email: str, lang: str = "auto") -> Reply:
                              "text and try again.")
     asked = questions_in(email, bounds.question_chars)
     opening = " ".join(asked)[:bounds.question_chars]
-    language, _ = resolve_language(clean_question(opening, bounds.question_chars), lang)
+    language, _ = resolve_language(clean_question(opening, bounds.question_chars), lang,
+                                   assistant.tuning.reading)
     later = of_kind(assistant.retriever.index.manifest.documents, SUPPLEMENT)
-    answers = _answers(assistant, asked[:MAX_QUESTIONS], language)
-    return compose_reply(answers, language, max(0, len(asked) - MAX_QUESTIONS), later)
+    most = assistant.tuning.draft.max_questions
+    answers = _answers(assistant, asked[:most], language)
+    return compose_reply(answers, language, max(0, len(asked) - most), later)

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from assistant.core.errors import AssistantError
-from assistant.core.types import Obligation
+from assistant.core.messages import message
+from assistant.core.types import Language, Obligation
 from assistant.storage.manifest import current_build
 
 OBLIGATIONS = "obligations.json"
@@ -72,10 +73,10 @@ class Due:
     report: Obligation
     year: int
     deadline: str  # "31 December 2026", or the year alone when the guideline gives no day
-    note: str
+    note: str  # deadline and note are worded in the language asked for
 
 
-def due(rows: list[Obligation], designated: int, year: int) -> list[Due]:
+def due(rows: list[Obligation], designated: int, year: int, language: Language) -> list[Due]:
     """The reports a city designated in `designated` owes in `year`: the yearly report to
     Svenska Unescorådet at year end, and the report to UNESCO in every fourth year after
     designation (the guideline says "every four years"; counting from the designation year
@@ -86,13 +87,14 @@ def due(rows: list[Obligation], designated: int, year: int) -> list[Due]:
     owed = []
     for report in reports:
         if report.when == YEAR_END:
-            owed.append(Due(report, year, f"31 December {year}", "each year, in English"
-                            if report.language == "English" else "each year"))
+            yearly = ("calendar.yearly_in_english" if report.language == "English"
+                      else "calendar.yearly")
+            owed.append(Due(report, year, message("calendar.year_end", language, year=year),
+                            message(yearly, language)))
         elif report.when == FOUR_YEARLY and year > designated and \
                 (year - designated) % 4 == 0:
             owed.append(Due(report, year, str(year),
-                            f"every four years counted from the designation in {designated}; "
-                            "UNESCO sets the date"))
+                            message("calendar.four_yearly", language, designated=designated)))
     return owed
 
 
@@ -102,22 +104,26 @@ def next_four_yearly(designated: int, year: int) -> int:
     return designated + 4 * max(1, -(-passed // 4))
 
 
-def register_text(row: Obligation) -> str:
+def register_text(row: Obligation, language: Language) -> str:
     """One obligation for the terminal: who, level, when, to whom, then the clause."""
-    facts = [row.actor, row.level, row.when, f"to {row.to_whom}" if row.to_whom else "",
-             f"in {row.language}" if row.language else ""]
-    head = " · ".join(f for f in facts if f)
+    to_whom = message("register.to", language, whom=row.to_whom) if row.to_whom else ""
+    in_language = (message("register.language", language, name=row.language)
+                   if row.language else "")
+    head = " · ".join(f for f in (row.actor, row.level, row.when, to_whom, in_language) if f)
     return (f"[{row.block_id}] {head}\n  {row.requirement}\n  ({row.requirement_en})\n"
-            f"  — Riktlinjer för Unescos kreativa städer i Sverige, {row.section}")
+            f"  {message('register.cited', language, section=row.section)}")
 
 
-def calendar_text(city: str, designated: int, year: int, owed: list[Due]) -> str:
-    """What a city must report in a year, each with its clause and citation."""
-    lines = [f"{city} (designated {designated}): reports due in {year}"]
+def calendar_text(city: str, designated: int, year: int, owed: list[Due],
+                  language: Language) -> str:
+    """What a city must report in a year, each with its clause and citation (`owed` worded
+    in the same language)."""
+    lines = [message("calendar.heading", language, city=city, designated=designated, year=year)]
     for d in owed:
-        lines.append(f"- by {d.deadline}: report to {d.report.to_whom} ({d.note})\n"
-                     f"  \"{d.report.requirement}\" [{d.report.block_id}]")
+        lines.append(message("calendar.due", language, deadline=d.deadline,
+                             whom=d.report.to_whom, note=d.note)
+                     + f"\n  \"{d.report.requirement}\" [{d.report.block_id}]")
     if not any(d.report.when == FOUR_YEARLY for d in owed):
-        lines.append(f"- no report to UNESCO this year; the next four-yearly one falls in "
-                     f"{next_four_yearly(designated, year)}")
+        lines.append(message("calendar.none_to_unesco", language,
+                             year=next_four_yearly(designated, year)))
     return "\n".join(lines)

@@ -58,6 +58,8 @@ def build_parser() -> Parser:
                               "must do what, when, to whom, with its citation.")
     register.add_argument("--actor", help="Only this actor: 'creative cities' or "
                           "'Svenska Unescorådet'.")
+    register.add_argument("--lang", choices=("sv", "en"), default="en",
+                          help="The wording's language (the register's fields are English).")
     output = register.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="Print the rows as JSON.")
     output.add_argument("--csv", action="store_true", help="Print the rows as CSV.")
@@ -67,6 +69,7 @@ def build_parser() -> Parser:
     city.add_argument("--designated", type=int, help="The city's designation year.")
     calendar.add_argument("--year", type=int, default=date.today().year,
                           help="The year to plan (default: this year).")
+    calendar.add_argument("--lang", choices=("sv", "en"), default="en")
     calendar.add_argument("--json", action="store_true", help="Print the reports as JSON.")
     member = sub.add_parser("membership", help="For prospective cities: what the sources say "
                             "about joining the network, each answer cited.")

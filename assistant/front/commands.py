@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.core.errors import AssistantError
+from assistant.core.messages import message
 from assistant.core.settings import Settings
 from assistant.features.audit import export, export_csv, open_audit
 from assistant.features.draft import draft_reply
@@ -37,10 +38,6 @@ if TYPE_CHECKING:
     from assistant.core.types import Answer, Reply
     from assistant.pipeline.service import Assistant
     from ingest.pipeline import IngestReport
-
-
-CHECKING_HEADER = "Checked so far (each sentence shown once the sources support it):"
-VERIFIED_HEADER = "Checked answer:"
 
 
 def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -177,15 +174,20 @@ def _export(reply: Reply, out: Path) -> None:
 
 def _streamed(assistant: Assistant, question: str, lang: str) -> Answer:
     """Print each sentence of the model's answer once it has passed the check, then return
-    the verified answer (nothing unchecked is printed)."""
+    the verified answer (nothing unchecked is printed); the headers are in its language."""
+    from assistant.pipeline.service import clean_question, resolve_language
+
+    text = clean_question(question, assistant.bounds.question_chars)
+    language, _ = resolve_language(text, lang, assistant.tuning.reading)
     drafting = False
     for event in assistant.stream(question, lang):
         if isinstance(event, str):
-            print(event if drafting else f"{CHECKING_HEADER}\n{event}", end="", flush=True)
+            header = "" if drafting else f"{message('cli.checking', language)}\n"
+            print(f"{header}{event}", end="", flush=True)
             drafting = True
         else:
             if drafting:
-                print(f"\n\n{VERIFIED_HEADER}", flush=True)
+                print(f"\n\n{message('cli.checked', language)}", flush=True)
             return event
     raise AssistantError("The answer stream ended without an answer; please try again.")
 
@@ -226,19 +228,19 @@ def run_obligations(settings: Settings, args: argparse.Namespace) -> int:
     elif args.csv:
         print(to_csv(rows), end="")
     else:
-        print("\n\n".join(register_text(r) for r in rows))
+        print("\n\n".join(register_text(r, args.lang) for r in rows))
     return 0
 
 
 def run_calendar(settings: Settings, args: argparse.Namespace) -> int:
     """Print the reports a city owes in a year, with the citation of each."""
     designated = DESIGNATED[args.city] if args.city else args.designated
-    owed = due(load_register(settings.index_dir), designated, args.year)
+    owed = due(load_register(settings.index_dir), designated, args.year, args.lang)
     if args.json:
         print(json.dumps([asdict(d) for d in owed], ensure_ascii=False, indent=1))
     else:
-        print(calendar_text(args.city or f"A city designated in {designated}", designated,
-                            args.year, owed))
+        city = args.city or message("calendar.any_city", args.lang, designated=designated)
+        print(calendar_text(city, designated, args.year, owed, args.lang))
     return 0
 
 

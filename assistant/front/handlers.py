@@ -18,7 +18,7 @@ import gradio as gr
 
 from assistant.core.bounds import Bounds, printable
 from assistant.core.errors import AssistantError
-from assistant.core.messages import bilingual, message
+from assistant.core.messages import LANGUAGES, bilingual, message
 from assistant.core.types import Answer, Language, Obligation, Reply
 from assistant.features.audit import AuditLog
 from assistant.features.draft import draft_reply
@@ -40,8 +40,7 @@ log = logging.getLogger("assistant.app")
 
 CACHE_SWEEP_S = 3600  # Gradio deletes served exports older than this, this often
 CHECKING = bilingual("app.chat.checking")
-FAILED = ("Something went wrong while answering; please try again. If it keeps happening, "
-          "run `assistant ask` in a terminal to see the error.")
+FAILED = bilingual("app.chat.failed")
 Message = dict[str, Any]
 
 
@@ -204,13 +203,14 @@ def register_update(register: list[Obligation], actor: str) -> tuple[list[list[s
 
 
 def calendar_update(register: list[Obligation], city: str, year: float | None) -> str:
-    """The reporting calendar for a city and year, as Markdown."""
+    """The reporting calendar for a city and year, as Markdown: in Swedish, then in English."""
     try:
         designated, chosen = DESIGNATED[city], int(year or date.today().year)
-        text = calendar_text(city, designated, chosen, due(register, designated, chosen))
+        texts = [calendar_text(city, designated, chosen, due(register, designated, chosen, lang),
+                               lang) for lang in LANGUAGES]
     except (AssistantError, KeyError, ValueError) as err:
         return f"**{inert(str(err))}**"
-    return inert(text).replace("\n", "  \n")
+    return inert("\n\n".join(texts)).replace("\n", "  \n")
 
 
 def membership_update(assistant: Assistant, lang: str) -> str:

@@ -15,13 +15,12 @@ from langchain_core.runnables import Runnable
 
 from assistant.core.messages import message
 from assistant.core.text import terms
+from assistant.core.tuning import FollowUp
 from assistant.core.types import Hit
 
 Turn = tuple[str, str]  # (user question, assistant answer)
 _FOLLOW_UP = re.compile(r"^(?:and|och|also|även|samt|what about|how about|hur är det med|"
                         r"vad gäller|men|but|then|sedan|and what|och vad)\b", re.IGNORECASE)
-FOLLOW_UP_TERMS = 3  # a question with fewer content terms leans on the one before
-MAX_REWRITE_CHARS = 300
 
 
 @cache
@@ -63,22 +62,22 @@ def answer_inputs(question: str, language: str, passages: Sequence[Hit]) -> dict
             "abstain": message("answer.abstain", language), "passages": passages_block(passages)}
 
 
-def is_follow_up(question: str, language: str) -> bool:
+def is_follow_up(question: str, language: str, follow_up: FollowUp) -> bool:
     """A question that leans on the one before ("and in which language?")."""
     return bool(_FOLLOW_UP.match(question.strip())) or len(terms(question, language)) < (
-        FOLLOW_UP_TERMS)
+        follow_up.min_terms)
 
 
-def _history_text(history: Sequence[Turn]) -> str:
-    return "\n".join(f"User: {q}" for q, _ in history[-3:])
+def _history_text(history: Sequence[Turn], turns: int) -> str:
+    return "\n".join(f"User: {q}" for q, _ in history[-turns:])
 
 
-def standalone(question: str, language: str, history: Sequence[Turn],
+def standalone(question: str, language: str, history: Sequence[Turn], follow_up: FollowUp,
                model: BaseChatModel | None = None) -> str:
     """The question to retrieve with: a follow-up rewritten with the conversation (by the
     model when there is one and its rewrite keeps the question's terms; else the previous
     question and the follow-up together)."""
-    if not history or not is_follow_up(question, language):
+    if not history or not is_follow_up(question, language, follow_up):
         return question
     joined = f"{history[-1][0]} {question}"
     if model is None:
@@ -86,11 +85,11 @@ def standalone(question: str, language: str, history: Sequence[Turn],
     prompt = ChatPromptTemplate.from_template(prompt_text("condense"))
     try:
         rewrite = (prompt | model | StrOutputParser()).invoke({
-            "history": _history_text(history), "question": question,
+            "history": _history_text(history, follow_up.prompt_turns), "question": question,
             "language_name": message("generate.language_name", language),
         }).strip().splitlines()[0]
     except Exception:  # a failed rewrite must not fail the answer
         return joined
     wanted = set(terms(question, language))
     keeps_terms = wanted <= set(terms(rewrite, language))
-    return rewrite if keeps_terms and 0 < len(rewrite) <= MAX_REWRITE_CHARS else joined
+    return rewrite if keeps_terms and 0 < len(rewrite) <= follow_up.max_rewrite_chars else joined

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from assistant.core.language import Detected, clearly_other, sv_or_en
 from assistant.core.lexicon import function_words, gazetteer, longest_name, roles
 from assistant.core.text import asked_parts, split_sentences, words
+from assistant.core.tuning import Reading
 from assistant.core.types import UNNAMED, Language, Naming
 from assistant.pipeline import facts
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _GENITIVE = re.compile(r"(?:['’]s|s)$")
-CLEAR_VOTE = 2  # function words of one language only, enough to rule out a third language
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,8 @@ def as_roles(text: str, names: Collection[Name], language: Language) -> str:
     return text
 
 
-def detect(text: str, names: Collection[Name] = (), capitalised: Collection[str] = ()) -> Detected:
+def detect(text: str, reading: Reading, names: Collection[Name] = (),
+           capitalised: Collection[str] = ()) -> Detected:
     """Swedish, English or another language, judged with names set aside: the function words
     of each language when they disagree clearly, else the statistical detector."""
     rest = without_names(text, names)
@@ -111,30 +112,31 @@ def detect(text: str, names: Collection[Name] = (), capitalised: Collection[str]
     table = function_words()
     sv, en = (sum(t in table[lang] for t in tokens) for lang in ("sv", "en"))
     one_sided = sv != en and min(sv, en) == 0
-    if one_sided and max(sv, en) >= CLEAR_VOTE:
+    if one_sided and max(sv, en) >= reading.clear_vote:
         return "sv" if sv > en else "en"
-    if clearly_other(rest):
+    if clearly_other(rest, reading):
         return "other"
     if one_sided:
         return "sv" if sv > en else "en"
     return sv_or_en(rest or text)
 
 
-def parse(text: str, language: str = "auto", *, known: Collection[str] = (),
+def parse(text: str, reading: Reading, language: str = "auto", *, known: Collection[str] = (),
           naming: Callable[[str], Naming] | None = None) -> Query:
     """Parse a cleaned question once. `language`: "auto" or a forced "sv"/"en"; `known`: the
     corpus's own words (names it mentions stay names); `naming`: the index's instrument
     lookup."""
     asked = asking(text)  # the question's language is that of the sentences that ask
     names = find_names(asked, known)
-    detected = detect(asked, names, _known_names(asked, known))
+    detected = detect(asked, reading, names, _known_names(asked, known))
     chosen: Language = language if language in ("sv", "en") else (  # type: ignore[assignment]
         "en" if detected == "other" else detected)
     search = as_roles(asked, names, chosen)
     return Query(
         text=text, language=chosen, search=search, names=tuple(n.text for n in names),
-        parts=tuple(asked_parts(search)), naming=naming(text) if naming else UNNAMED,
-        asks=frozenset(facts.asked_for(search)), detected=detected)
+        parts=tuple(asked_parts(search, reading.min_part)),
+        naming=naming(text) if naming else UNNAMED, asks=frozenset(facts.asked_for(search)),
+        detected=detected)
 
 
 def asking(question: str) -> str:

@@ -52,8 +52,8 @@ class HybridRetriever(BaseRetriever):
         """The question parsed once (a `Query` passes through as it is)."""
         if isinstance(query, Query):
             return query
-        return parse(query, language or self.language, known=self.index.all_words,
-                     naming=self.index.naming)
+        return parse(query, self.tuning.reading, language or self.language,
+                     known=self.index.all_words, naming=self.index.naming)
 
     def hits(self, query: str | Query, language: str | None = None, k: int | None = None,
              source: str | None = None, exclude: Collection[str] = ()) -> list[Hit]:

@@ -15,7 +15,7 @@ from assistant.core.bounds import MAX_QUESTION_CHARS, Bounds, printable, recent_
 from assistant.core.errors import AssistantError
 from assistant.core.messages import message
 from assistant.core.settings import BACKENDS, LANG_CHOICES
-from assistant.core.tuning import Tuning, load_tuning
+from assistant.core.tuning import Reading, Tuning, load_tuning
 from assistant.core.types import SUPPLEMENT, Answer, Hit, Language
 from assistant.pipeline.answer import dated_intro, extractive, later_part
 from assistant.pipeline.citations import verify
@@ -33,26 +33,22 @@ from assistant.storage.manifest import of_kind
 from assistant.storage.store import StoreConfig
 
 log = logging.getLogger("assistant")
-UNSUPPORTED_LANGUAGE = (
-    "I can answer in Swedish (svenska) and English only; please ask in one of them. "
-    "Here is what I found in English:"
-)
 
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 1)
 
 
-def resolve_language(question: str, lang: str) -> tuple[Language, str]:
+def resolve_language(question: str, lang: str, reading: Reading) -> tuple[Language, str]:
     """The answer language and a notice when the question's language is unsupported."""
     if lang in ("sv", "en"):
         return lang, ""  # type: ignore[return-value]
     if lang != "auto":
         raise AssistantError(f"Unknown language {lang!r}; use one of: {', '.join(LANG_CHOICES)}.")
     asked = asking(question)
-    detected = detect(asked, find_names(asked))
-    if detected == "other":
-        return "en", UNSUPPORTED_LANGUAGE
+    detected = detect(asked, reading, find_names(asked))
+    if detected == "other":  # answered in English, with a notice saying so
+        return "en", message("service.unsupported_language", "en")
     return detected, ""
 
 
@@ -119,10 +115,10 @@ class Assistant:
         unchecked), then the verified answer."""
         started = time.perf_counter()
         text = clean_question(question, self.bounds.question_chars)
-        language, notice = resolve_language(text, lang)
+        language, notice = resolve_language(text, lang, self.tuning.reading)
         parsed = self.retriever.parse(text, language)
         searched = standalone(text, parsed.language, recent_turns(history, self.bounds),
-                              self.model)
+                              self.tuning.follow_up, self.model)
         if searched != text:  # a follow-up, rewritten to stand alone: a question of its own
             parsed = replace(self.retriever.parse(searched, parsed.language), text=text)
         hits = self.retriever.hits(parsed, k=k)

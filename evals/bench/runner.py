@@ -140,6 +140,7 @@ def llm_unavailable(settings: Settings) -> str | None:
 def require_instruments(settings: Settings) -> Path:
     """The sources folder, when it holds at least one referenced instrument."""
     from assistant.core.errors import AssistantError
+    from assistant.core.tuning import load_tuning
     from ingest.pipeline import load_documents
 
     folder = settings.sources_dir
@@ -148,7 +149,8 @@ def require_instruments(settings: Settings) -> Path:
     if folder is None or not folder.is_dir():
         raise AssistantError(f"No sources folder at {folder}: the benchmark indexes the "
                              f"guideline and the referenced instruments; {fix}.")
-    documents, _ = load_documents(settings.corpus_dir, folder, fetching=False)
+    documents, _ = load_documents(settings.corpus_dir, folder,
+                                  load_tuning(settings.embedder).layout, fetching=False)
     if all(d.authority == 1 for d in documents):
         raise AssistantError(f"No referenced instrument found in {folder}; {fix}.")
     return folder

@@ -96,7 +96,7 @@ class Row:
 
 def load_entries(corpus_dir: Path, sources_dir: Path | None) -> list[Entry]:
     """Every vector entry (passages and their sentences) of the corpus and its sources."""
-    documents, _ = load_documents(corpus_dir, sources_dir, False)
+    documents, _ = load_documents(corpus_dir, sources_dir, load_tuning("e5").layout, False)
     return vector_entries(chunk_corpus(documents))
 
 

@@ -42,7 +42,7 @@ def main() -> int:
                                store=StoreConfig.from_settings(settings))
     runs = []
     for question in QUESTIONS:
-        language, _ = resolve_language(question, "auto")
+        language, _ = resolve_language(question, "auto", assistant.tuning.reading)
         inputs = answer_inputs(question, language,
                                numbered(assistant.retriever.hits(question, language)))
         system = prompt_text("answer_system").format(**inputs)

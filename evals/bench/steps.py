@@ -77,9 +77,11 @@ def peak_rss_mb() -> float:
 
 
 def _documents(job: Job) -> list[Document]:
+    from assistant.core.tuning import load_tuning
     from ingest.pipeline import load_documents
 
-    return load_documents(Path(job.corpus_dir), Path(job.sources_dir), fetching=False)[0]
+    layout = load_tuning(job.embedder).layout
+    return load_documents(Path(job.corpus_dir), Path(job.sources_dir), layout, fetching=False)[0]
 
 
 def _llm_config(job: Job) -> LLMConfig:
