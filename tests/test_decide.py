@@ -81,12 +81,14 @@ def test_reliability_bins_predicted_against_observed():
 
 
 def test_each_part_of_a_question_is_judged_as_a_question_of_its_own():
-    query = parse("Hur många städer ingår i nätverket, och när ska rapporten lämnas?", "sv")
+    reading = load_tuning("e5").reading
+    query = parse("Hur många städer ingår i nätverket, och när ska rapporten lämnas?", reading,
+                  "sv")
     parts = part_queries(query)
     assert [p.search for p in parts] == list(query.parts) and len(parts) == 2
     assert [p.parts for p in parts] == [(p.search,) for p in parts]
     assert parts[0].asks == {"count"} and parts[1].asks == frozenset()  # the part's own kind
-    assert part_queries(parse("Hur ofta träffas städerna?", "sv")) == []
+    assert part_queries(parse("Hur ofta träffas städerna?", reading, "sv")) == []
 
 
 def test_a_question_asking_two_things_is_answered_from_a_passage_for_each(
