@@ -69,6 +69,20 @@ def test_each_part_of_a_question_brings_its_most_likely_passage():
     assert select(judged, TUNING) == [first, second]  # `other` answers neither part enough
 
 
+def _later(block_id: str, text: str) -> Hit:
+    chunk = Chunk(f"s:{block_id}:x", "s", block_id, "sv", "Tillägg", ("S",), text, text, "s")
+    return Hit(chunk, 0.03, 6, 0.9)
+
+
+def test_a_later_fact_as_likely_as_the_guideline_s_best_is_quoted_after_it():
+    """The supplement's passage joins an answer from the guideline's undated passages when it
+    is within the margin of their best, and not when it is far below it."""
+    own, near, far = _hit("g", "Rådet bedömer ansökningar."), _later("n", "Stödbrev."), _later(
+        "f", "Vartannat år.")
+    judged = [Judged(own, 0.8), Judged(near, 0.7), Judged(far, 0.55)]
+    assert select(judged, TUNING, later={"s"}) == [own, near]
+
+
 def test_nothing_is_chosen_below_the_threshold():
     assert select(_judged((_hit("m", "Musik."), 0.49)), TUNING) == []
 

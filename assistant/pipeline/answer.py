@@ -41,14 +41,15 @@ FRAMING = Framing(message(key, lang) for lang in LANGUAGES
 def select(judged: Sequence[Judged], tuning: Tuning, later: Collection[str] = ()) -> list[Hit]:
     """The passages an answer quotes, most likely first: those the decision keeps (none
     when the best is below its threshold). `later`: the supplement's documents, whose later
-    facts join the guideline's passages only when those are time-bound (counts, members,
-    "today"), or stand alone."""
-    own = [j for j in judged if j.hit.chunk.doc_id not in later]
-    picked = [j.hit for j in chosen(own, tuning)]
+    facts join the guideline's passages when those are time-bound (counts, members,
+    "today") or when they are as likely to answer (within the margin of the guideline's
+    best), and stand alone when the guideline has none."""
+    own = chosen([j for j in judged if j.hit.chunk.doc_id not in later], tuning)
+    picked = [j.hit for j in own]
     dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in picked)
-    if picked and not dated:
-        return picked  # nothing dated for the supplement to update
     newer = chosen([j for j in judged if j.hit.chunk.doc_id in later], tuning)
+    if picked and not dated:
+        newer = [j for j in newer if j.probability >= own[0].probability - tuning.selection.margin]
     return picked + [j.hit for j in newer][: tuning.selection.later]
 
 
