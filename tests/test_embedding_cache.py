@@ -1,6 +1,6 @@
 """The embedding cache `assistant ingest` keeps in the data folder: a text is embedded once per
 embedder and role, read back bit for bit, embedded again on `--rebuild`, and a damaged cache
-file says how to fix it."""
+file says how to fix it; the e5 engine runs beside numpy on one BLAS thread."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import Embeddings
+from threadpoolctl import threadpool_info
 
 from assistant.core.errors import AssistantError
-from assistant.storage.embeddings import CACHE_FILE, CachedEmbeddings, make_embedder
+from assistant.storage.embeddings import CACHE_FILE, CachedEmbeddings, E5Embeddings, make_embedder
 from tests.conftest import Cli
 
 TEXTS = ["Vart fjärde år ska de kreativa städerna rapportera till Unesco.",
@@ -98,3 +99,11 @@ def test_assistant_ingest_keeps_its_vectors_in_the_data_folder(cli: Cli, tmp_pat
     again = cli(env, "ingest", "--rebuild")  # embedded again, kept once
     assert again.returncode == 0 and "2 vectors embedded" in again.stdout
     assert _rows(tmp_path / "data" / CACHE_FILE) == 2
+
+
+def test_the_e5_engine_leaves_numpy_s_blas_on_one_thread():
+    """Its own OpenMP threads answer a question; BLAS threads busy-waiting beside them made
+    a question twice as slow on two cores (measured in `make bench`)."""
+    E5Embeddings()
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
