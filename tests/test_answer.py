@@ -46,8 +46,9 @@ def test_long_passages_are_quoted_whole():
     assert lines == [f"- {text} [1]"]
 
 
-TUNING = load_tuning("e5").changed(
-    {"decision.threshold": 0.5, "selection.margin": 0.2, "selection.max_passages": 3})
+TUNING = load_tuning("e5").changed(  # no siblings but in their own test
+    {"decision.threshold": 0.5, "selection.margin": 0.2, "selection.max_passages": 3,
+     "selection.siblings": 0})
 
 
 def _judged(*pairs: tuple[Hit, float]) -> list[Judged]:
@@ -67,6 +68,23 @@ def test_each_part_of_a_question_brings_its_most_likely_passage():
     judged = [Judged(first, 0.9, (0.9, 0.1)), Judged(other, 0.6, (0.2, 0.4)),
               Judged(second, 0.55, (0.1, 0.55))]
     assert select(judged, TUNING) == [first, second]  # `other` answers neither part enough
+
+
+def _article(block_id: str, heading: str) -> Hit:
+    chunk = Chunk(f"c:{block_id}:en", "c", block_id, "en", "C", ("IV", heading), "Text.",
+                  "Text.", "c")
+    return Hit(chunk, 0.03, 1, 0.9)
+
+
+def test_an_article_s_other_retrieved_paragraphs_join_it_above_their_floor():
+    """The chosen paragraph brings its article's other retrieved paragraphs that reach half
+    the threshold (0.25 here); not one of another article, nor one below the floor."""
+    tuned = TUNING.changed({"selection.sibling_share": 0.5, "selection.siblings": 2})
+    first, second, third = (_article(f"art8-{n}", "Article 8") for n in (1, 2, 3))
+    other = _article("art9", "Article 9")
+    judged = [Judged(first, 0.9), Judged(other, 0.3), Judged(second, 0.28),
+              Judged(third, 0.2)]
+    assert select(judged, tuned) == [first, second]
 
 
 def _later(block_id: str, text: str) -> Hit:

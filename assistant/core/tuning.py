@@ -99,6 +99,8 @@ class Selection(Stage):
     margin: float
     max_passages: int
     later: int
+    sibling_share: float
+    siblings: int
 
 
 class Support(Stage):

@@ -44,13 +44,27 @@ def select(judged: Sequence[Judged], tuning: Tuning, later: Collection[str] = ()
     facts join the guideline's passages when those are time-bound (counts, members,
     "today") or when they are as likely to answer (within the margin of the guideline's
     best), and stand alone when the guideline has none."""
-    own = chosen([j for j in judged if j.hit.chunk.doc_id not in later], tuning)
-    picked = [j.hit for j in own]
+    mine = [j for j in judged if j.hit.chunk.doc_id not in later]
+    own = chosen(mine, tuning)
+    picked = [j.hit for j in own] + siblings(mine, own, tuning)
     dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in picked)
     newer = chosen([j for j in judged if j.hit.chunk.doc_id in later], tuning)
     if picked and not dated:
         newer = [j for j in newer if j.probability >= own[0].probability - tuning.selection.margin]
     return picked + [j.hit for j in newer][: tuning.selection.later]
+
+
+def siblings(judged: Sequence[Judged], picked: Sequence[Judged], tuning: Tuning) -> list[Hit]:
+    """Retrieved passages of the same article or section as a chosen one (an article's
+    other paragraphs), when their probability reaches the selection's `sibling_share` of
+    the threshold: at most `siblings` of them, most likely first."""
+    selection = tuning.selection
+    floor = selection.sibling_share * tuning.decision.threshold
+    sections = {j.hit.chunk.heading_path for j in picked}
+    shown = {j.hit.chunk.chunk_id for j in picked}
+    return [j.hit for j in judged if j.hit.chunk.heading_path in sections
+            and j.hit.chunk.chunk_id not in shown and j.probability >= floor
+            ][: selection.siblings]
 
 
 def document_name(chunk: Chunk) -> str:
