@@ -119,8 +119,10 @@ class Assistant:
         parsed = self.retriever.parse(text, language)
         searched = standalone(text, parsed.language, recent_turns(history, self.bounds),
                               self.tuning.follow_up, self.model)
-        if searched != text:  # a follow-up, rewritten to stand alone: a question of its own
-            parsed = replace(self.retriever.parse(searched, parsed.language), text=text)
+        if searched != text:  # a follow-up, rewritten to stand alone: a question of its own,
+            # whose earlier question is context, not a part it asks
+            parsed = replace(self.retriever.parse(searched, parsed.language), text=text,
+                             parts=(searched,))
         hits = self.retriever.hits(parsed, k=k)
         retrieve_ms = _ms(started)
         answer = yield from self.respond(parsed, parsed.language, hits, notice)
