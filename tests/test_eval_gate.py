@@ -40,17 +40,18 @@ def all_documents() -> dict[str, str]:
 # threshold was chosen (and, before it, while the retired rules were written), so they are
 # in-sample: the blind sets below are the estimate that matters.
 HELD = {  # set: (least recall@5 per pair, key facts, abstention; most false refusals)
-    "cases": ({"sv->sv": 1.0, "en->en": 0.93, "en->sv": 1.0, "sv->en": 1.0}, 0.77, 0.82, 0.18),
-    "holdout": ({"sv->sv": 0.92, "en->en": 1.0}, 0.74, 0.75, 0.29),
-    "conventions": ({"en->en": 0.93, "sv->en": 0.86}, 0.74, 0.83, 0.17),
-    "holdout_conventions_sv": ({"sv->en": 0.95}, 0.74, 0.75, 0.15),
-    "holdout_conventions_en": ({"en->en": 0.85}, 0.45, 0.8, 0.4),
+    "cases": ({"sv->sv": 1.0, "en->en": 0.93, "en->sv": 1.0, "sv->en": 1.0}, 0.78, 0.82, 0.18),
+    "holdout": ({"sv->sv": 0.92, "en->en": 1.0}, 0.8, 0.75, 0.19),
+    "conventions": ({"en->en": 0.93, "sv->en": 0.9}, 0.78, 0.83, 0.17),
+    "holdout_conventions_sv": ({"sv->en": 0.95}, 0.85, 0.75, 0.15),
+    "holdout_conventions_en": ({"en->en": 0.85}, 0.45, 0.8, 0.45),
 }
-# The blind sets (measured 2026-12-05: recall@5 0.873 / 0.854 / 0.868, key facts 0.695,
-# abstention 0.867, false refusals 0.175), less about one case of slack.
-BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS = 0.85, 0.73, 0.85, 0.14
-# The development sets (evals/dev/, tuned on): figures held at their measured level.
-DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS = 0.82, 0.62, 0.8, 0.25
+# The blind sets (measured 2026-12-05: recall@5 0.873 / 0.842 / 0.974, key facts 0.782,
+# abstention 0.867, false refusals 0.100), less about one case of slack.
+BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS = 0.83, 0.76, 0.85, 0.12
+# The development sets (evals/dev/, tuned on; measured 2026-12-05: least recall@5 0.833, key
+# facts 0.683, abstention 0.815, false refusals 0.214), less about one case of slack.
+DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS = 0.82, 0.67, 0.8, 0.23
 
 
 @pytest.fixture(scope="module")
