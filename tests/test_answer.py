@@ -3,6 +3,8 @@ once, and the passages closest to the question chosen."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.core.tuning import load_tuning
 from assistant.core.types import Chunk, Hit
 from assistant.pipeline.answer import FRAMING, compose, extractive, select
@@ -78,13 +80,15 @@ def _article(block_id: str, heading: str) -> Hit:
 
 def test_an_article_s_other_retrieved_paragraphs_join_it_above_their_floor():
     """The chosen paragraph brings its article's other retrieved paragraphs that reach half
-    the threshold (0.25 here); not one of another article, nor one below the floor."""
+    the threshold (0.25 here); not one of another article, one below the floor, or a lead-in
+    (which would bring its whole list)."""
     tuned = TUNING.changed({"selection.sibling_share": 0.5, "selection.siblings": 2})
     first, second, third = (_article(f"art8-{n}", "Article 8") for n in (1, 2, 3))
     other = _article("art9", "Article 9")
-    judged = [Judged(first, 0.9), Judged(other, 0.3), Judged(second, 0.28),
+    lead = replace(_article("art8-4", "Article 8"), items=(_article("art8-4-a", "Article 8"),))
+    judged = [Judged(first, 0.9), Judged(lead, 0.5), Judged(other, 0.3), Judged(second, 0.28),
               Judged(third, 0.2)]
-    assert select(judged, tuned) == [first, second]
+    assert select(judged, tuned) == [first, second]  # a lead-in would bring its whole list
 
 
 def _later(block_id: str, text: str) -> Hit:

@@ -56,13 +56,14 @@ def select(judged: Sequence[Judged], tuning: Tuning, later: Collection[str] = ()
 
 def siblings(judged: Sequence[Judged], picked: Sequence[Judged], tuning: Tuning) -> list[Hit]:
     """Retrieved passages of the same article or section as a chosen one (an article's
-    other paragraphs), when their probability reaches the selection's `sibling_share` of
-    the threshold: at most `siblings` of them, most likely first."""
+    other paragraphs, not a lead-in, which would bring its whole list), when their
+    probability reaches the selection's `sibling_share` of the threshold: at most
+    `siblings` of them, most likely first."""
     selection = tuning.selection
     floor = selection.sibling_share * tuning.decision.threshold
     sections = {j.hit.chunk.heading_path for j in picked}
     shown = {j.hit.chunk.chunk_id for j in picked}
-    return [j.hit for j in judged if j.hit.chunk.heading_path in sections
+    return [j.hit for j in judged if j.hit.chunk.heading_path in sections and not j.hit.items
             and j.hit.chunk.chunk_id not in shown and j.probability >= floor
             ][: selection.siblings]
 
