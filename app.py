@@ -51,7 +51,7 @@ EXAMPLES = {  # each group's key in the message catalogue, and its example quest
     ],
     "app.examples.council": [
         "Vad ska Svenska Unescorådet göra enligt riktlinjerna?",
-        "Who pays for the network's work?",
+        "Where does the money for the network come from?",
     ],
 }
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -53,11 +53,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="skip the support check's agreement with the hand labels")
     parser.add_argument("--out", type=Path, default=REPORT_DIR, help="report folder")
     parser.add_argument("--open", action="store_true", help="open the HTML report")
-    parser.add_argument("--blind", action="store_true",
-                        help="run every blind set in evals/blind/ and write blind.json")
-    parser.add_argument("--dev", action="store_true",
-                        help="run every development set in evals/dev/ (written from the "
-                        "documents alone, and tuned on) and write dev.json")
+    sets = parser.add_mutually_exclusive_group()
+    sets.add_argument("--blind", action="store_true",
+                      help="run every blind set in evals/blind/ and write blind.json")
+    sets.add_argument("--dev", action="store_true",
+                      help="run every development set in evals/dev/ (written from the "
+                      "documents alone, and tuned on) and write dev.json")
     return parser
 
 

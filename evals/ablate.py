@@ -41,6 +41,10 @@ NOT_ABLATED = {  # stages whose entries an ablation cannot change, and what does
             "assistant/data/tuning.toml and run `python -m evals.fit_decision`.",
     "layout.": "shapes the index, not the evaluation: set it in assistant/data/tuning.toml, "
                "run `assistant ingest` and evaluate again.",
+    "follow_up.": "applies to conversations, which the evaluation sets do not have: try it "
+                  "in the app or with `assistant ask` and a history.",
+    "draft.": "applies to draft replies, which the evaluation sets do not have: try it with "
+              "`assistant draft`.",
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.core.errors import AssistantError
 from assistant.pipeline.service import Assistant
 from assistant.pipeline.support import SupportChecker
 from evals.cases import load_cases
@@ -21,7 +22,7 @@ DEV_DIR = Path(__file__).resolve().parent / "dev"
 
 
 def blind_sets(folder: Path = BLIND_DIR) -> list[Path]:
-    """The blind set files, by name."""
+    """The set files of a folder (the blind ones unless told), by name."""
     return sorted(folder.glob("*.yaml"))
 
 
@@ -49,9 +50,14 @@ def set_figures(results: list[CaseResult]) -> dict[str, Any]:
 
 def run_blind(assistant: Assistant, checker: SupportChecker, documents: dict[str, str],
               folder: Path = BLIND_DIR) -> dict[str, dict[str, Any]]:
-    """Every blind set through the pipeline: {set name: figures}."""
+    """Every set in the folder (the blind ones unless told) through the pipeline: {set
+    name: figures}."""
+    paths = blind_sets(folder)
+    if not paths:
+        raise AssistantError(f"No evaluation sets (*.yaml) in {folder}; restore the folder "
+                             "from git.")
     per_set = {path.stem: evaluate(Pipeline(assistant), load_cases(path), checker, documents)
-               for path in blind_sets(folder)}
+               for path in paths}
     out = {name: set_figures(results) for name, results in per_set.items()}
     if len(per_set) > 1:
         out["all"] = set_figures([r for results in per_set.values() for r in results])

@@ -72,23 +72,23 @@ def test_each_part_of_a_question_brings_its_most_likely_passage():
     assert select(judged, TUNING) == [first, second]  # `other` answers neither part enough
 
 
-def _article(block_id: str, heading: str) -> Hit:
-    chunk = Chunk(f"c:{block_id}:en", "c", block_id, "en", "C", ("IV", heading), "Text.",
-                  "Text.", "c")
+def _article(block_id: str, heading: str, doc_id: str = "c") -> Hit:
+    chunk = Chunk(f"{doc_id}:{block_id}:en", doc_id, block_id, "en", "C", ("IV", heading),
+                  "Text.", "Text.", doc_id)
     return Hit(chunk, 0.03, 1, 0.9)
 
 
 def test_an_article_s_other_retrieved_paragraphs_join_it_above_their_floor():
     """The chosen paragraph brings its article's other retrieved paragraphs that reach half
-    the threshold (0.25 here); not one of another article, one below the floor, or a lead-in
-    (which would bring its whole list)."""
+    the threshold (0.25 here); not one of another article or document, one below the floor,
+    or a lead-in (which would bring its whole list)."""
     tuned = TUNING.changed({"selection.sibling_share": 0.5, "selection.siblings": 2})
     first, second, third = (_article(f"art8-{n}", "Article 8") for n in (1, 2, 3))
-    other = _article("art9", "Article 9")
+    other, elsewhere = _article("art9", "Article 9"), _article("art8-1", "Article 8", "x")
     lead = replace(_article("art8-4", "Article 8"), items=(_article("art8-4-a", "Article 8"),))
-    judged = [Judged(first, 0.9), Judged(lead, 0.5), Judged(other, 0.3), Judged(second, 0.28),
-              Judged(third, 0.2)]
-    assert select(judged, tuned) == [first, second]  # a lead-in would bring its whole list
+    judged = [Judged(first, 0.9), Judged(lead, 0.5), Judged(elsewhere, 0.45),
+              Judged(other, 0.3), Judged(second, 0.28), Judged(third, 0.2)]
+    assert select(judged, tuned) == [first, second]
 
 
 def _later(block_id: str, text: str) -> Hit:

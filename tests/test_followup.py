@@ -31,3 +31,11 @@ def test_a_follow_up_in_the_chat_finds_the_passage_it_leans_on(assistant: Assist
     answer = assistant.ask("och på vilket språk?", history=[(FIRST, "I slutet av varje år.")])
     assert not answer.abstained and "engelska" in answer.text
     assert any(":mal-nationell-8:" in c.chunk_id for c in answer.citations)
+
+
+def test_the_question_a_follow_up_leans_on_is_its_context_not_an_answer_of_its_own(
+        assistant: Assistant):
+    """Read with the question before it, a follow-up the sources do not answer is refused:
+    the earlier question, answerable alone, is not judged as one of its parts."""
+    answer = assistant.ask("Vad kostar det?", history=[(FIRST, "I slutet av varje år.")])
+    assert answer.abstained and answer.citations == ()

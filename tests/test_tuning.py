@@ -121,7 +121,7 @@ def test_a_refit_writes_its_threshold_and_keeps_the_rest(tmp_path: Path):
     assert all(found[name] == shipped[name] for name in rest)
 
 
-def test_ablation_names_are_checked_and_fit_and_layout_entries_refused():
+def test_ablation_names_are_checked_and_entries_it_cannot_measure_refused():
     assert changes(["fusion.bank_weight=0", " selection.margin = 0.1"]) == {
         "fusion.bank_weight": "0", "selection.margin": "0.1"}
     with pytest.raises(AssistantError, match="NAME=VALUE"):
@@ -130,6 +130,10 @@ def test_ablation_names_are_checked_and_fit_and_layout_entries_refused():
         changes(["fit.precision=0.9"])
     with pytest.raises(AssistantError, match="assistant ingest"):
         changes(["layout.short=0.5"])
+    with pytest.raises(AssistantError, match="conversations"):
+        changes(["follow_up.min_terms=1"])
+    with pytest.raises(AssistantError, match="assistant draft"):
+        changes(["draft.max_questions=2"])
 
 
 def test_ablation_runs_the_in_sample_sets_and_the_blind_ones_only_when_asked():

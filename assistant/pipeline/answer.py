@@ -39,33 +39,42 @@ FRAMING = Framing(message(key, lang) for lang in LANGUAGES
 
 
 def select(judged: Sequence[Judged], tuning: Tuning, later: Collection[str] = ()) -> list[Hit]:
-    """The passages an answer quotes, most likely first: those the decision keeps (none
-    when the best is below its threshold). `later`: the supplement's documents, whose later
-    facts join the guideline's passages when those are time-bound (counts, members,
-    "today") or when they are as likely to answer (within the margin of the guideline's
-    best), and stand alone when the guideline has none."""
+    """The passages an answer quotes: those the decision keeps (none when the best is below
+    its threshold), then their articles' other paragraphs, then the supplement's later
+    facts. `later`: the supplement's documents, whose facts join the guideline's passages
+    when those are time-bound (counts, members, "today") or when they are as likely to
+    answer (within the margin of the guideline's best), and stand alone when the guideline
+    has none."""
     mine = [j for j in judged if j.hit.chunk.doc_id not in later]
     own = chosen(mine, tuning)
-    picked = [j.hit for j in own] + siblings(mine, own, tuning)
-    dated = any(h.chunk.is_guideline and TIME_BOUND.search(h.chunk.text) for h in picked)
+    dated = any(j.hit.chunk.is_guideline and TIME_BOUND.search(j.hit.chunk.text) for j in own)
     newer = chosen([j for j in judged if j.hit.chunk.doc_id in later], tuning)
-    if picked and not dated:
+    if own and not dated:
         newer = [j for j in newer if j.probability >= own[0].probability - tuning.selection.margin]
+    picked = [j.hit for j in own] + siblings(mine, own, tuning)
     return picked + [j.hit for j in newer][: tuning.selection.later]
 
 
 def siblings(judged: Sequence[Judged], picked: Sequence[Judged], tuning: Tuning) -> list[Hit]:
-    """Retrieved passages of the same article or section as a chosen one (an article's
-    other paragraphs, not a lead-in, which would bring its whole list), when their
-    probability reaches the selection's `sibling_share` of the threshold: at most
-    `siblings` of them, most likely first."""
+    """Retrieved paragraphs of the same document and article or section as a chosen passage
+    (an article's other paragraphs; not a list's lead-in or bullets, which the list brings
+    whole), when their probability reaches the selection's `sibling_share` of the
+    threshold: at most `siblings` of them in all, most likely first."""
     selection = tuning.selection
     floor = selection.sibling_share * tuning.decision.threshold
-    sections = {j.hit.chunk.heading_path for j in picked}
+    sections = {_section(j.hit) for j in picked}
     shown = {j.hit.chunk.chunk_id for j in picked}
-    return [j.hit for j in judged if j.hit.chunk.heading_path in sections and not j.hit.items
-            and j.hit.chunk.chunk_id not in shown and j.probability >= floor
-            ][: selection.siblings]
+
+    def joins(j: Judged) -> bool:
+        paragraph = j.hit.chunk.kind == "paragraph" and not j.hit.items
+        return (paragraph and _section(j.hit) in sections and j.probability >= floor
+                and j.hit.chunk.chunk_id not in shown)
+
+    return [j.hit for j in judged if joins(j)][: selection.siblings]
+
+
+def _section(hit: Hit) -> tuple[str, tuple[str, ...]]:
+    return hit.chunk.doc_id, hit.chunk.heading_path
 
 
 def document_name(chunk: Chunk) -> str:

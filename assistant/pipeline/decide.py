@@ -99,13 +99,15 @@ class Judged:
     question and its parts), and, for a question that asks several things, per part."""
 
     hit: Hit
-    probability: float
-    parts: tuple[float, ...] = ()
+    probability: float  # the best over the whole question and its parts
+    parts: tuple[float, ...] = ()  # one per part of a question that asks several things
 
 
 def part_queries(query: Query) -> list[Query]:
-    """Each part of a question that asks several things, as a question of its own ([] for
-    a question that asks one thing)."""
+    """Each part of a question that asks several things, judged as a question of its own
+    ([] for a question that asks one thing). Only the features read from the words differ
+    per part (coverage, gap, unknown words, the kind of fact asked for); the similarities
+    and the rank are the whole question's, from its one retrieval."""
     if len(query.parts) < 2:
         return []
     return [replace(query, search=part, parts=(part,), asks=frozenset(facts.asked_for(part)))

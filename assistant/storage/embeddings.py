@@ -32,8 +32,8 @@ class E5Embeddings(Embeddings):
 
     The engine runs its own OpenMP threads. numpy's BLAS threads (the bank's and the
     support check's products) busy-wait beside them and, on two cores, made a question
-    twice as slow (answer p50 / p95 57 / 126 ms, against 28 / 41 ms with BLAS on one
-    thread), so constructing it puts BLAS on one thread for the process.
+    about twice as slow (docs/benchmarks.md), so constructing it puts the BLAS already
+    loaded (numpy's) on one thread for the process.
     """
 
     def __init__(self) -> None:
