@@ -69,7 +69,8 @@ def build_parser() -> Parser:
     city.add_argument("--designated", type=int, help="The city's designation year.")
     calendar.add_argument("--year", type=int, default=date.today().year,
                           help="The year to plan (default: this year).")
-    calendar.add_argument("--lang", choices=("sv", "en"), default="en")
+    calendar.add_argument("--lang", choices=("sv", "en"), default="en",
+                          help="The wording's language (default: en).")
     calendar.add_argument("--json", action="store_true", help="Print the reports as JSON.")
     member = sub.add_parser("membership", help="For prospective cities: what the sources say "
                             "about joining the network, each answer cited.")

@@ -239,7 +239,7 @@ def run_calendar(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([asdict(d) for d in owed], ensure_ascii=False, indent=1))
     else:
-        city = args.city or message("calendar.any_city", args.lang, designated=designated)
+        city = args.city or message("calendar.any_city", args.lang)
         print(calendar_text(city, designated, args.year, owed, args.lang))
     return 0
 
