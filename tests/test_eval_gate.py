@@ -142,40 +142,36 @@ def test_bad_case_ids_are_refused_with_exit_status_2(data_dir: Path, tmp_path: P
     assert "No such case ids" in capsys.readouterr().err
 
 
-def test_python_m_evals_blind_writes_every_blind_set(full_index_dir: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch):
+# Each folder of sets `python -m evals` runs whole: its flag, report, size (questions,
+# answerable, unanswerable) and the floors it is held at.
+SET_FOLDERS = {
+    "blind": ("--blind", "blind.json", (110, 80, 30),
+              (BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS)),
+    "dev": ("--dev", "dev.json", (180, 126, 54),
+            (DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS)),
+}
+
+
+@pytest.mark.parametrize("folder", SET_FOLDERS)
+def test_python_m_evals_writes_every_set_of_a_folder(folder: str, full_index_dir: Path,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]):
     """`python -m evals --blind` over evals/blind/ (written from the documents alone, frozen
-    before any tuning, never tuned on): blind.json per set, held at the measured level."""
+    before any tuning, never tuned on) and `--dev` over evals/dev/ (written the same way after
+    the blind sets were frozen; tuned on): a report per set, held at the measured level."""
+    flag, name, size, (recall, key_facts, abstention, refusals) = SET_FOLDERS[folder]
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(full_index_dir.parent))
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(SHARED_SOURCES))
-    assert main(["--blind", "--out", str(tmp_path)]) == 0
-    report = json.loads((tmp_path / "blind.json").read_text(encoding="utf-8"))
+    assert main([flag, "--out", str(tmp_path)]) == 0
+    assert f"Report: {tmp_path / name}" in capsys.readouterr().out
+    report = json.loads((tmp_path / name).read_text(encoding="utf-8"))
     assert set(report) == {"guideline", "instruments", "all"}
     every = report["all"]
-    assert (every["n"], every["answerable"], every["unanswerable"]) == (110, 80, 30)
+    assert (every["n"], every["answerable"], every["unanswerable"]) == size
     assert every["language_match"] == 1.0
-    assert min(every["recall_at_5"].values()) >= BLIND_RECALL
-    assert every["correct_abstention"] >= BLIND_ABSTENTION
-    assert every["false_refusals"] <= BLIND_REFUSALS
-    assert every["key_facts"] >= BLIND_KEY_FACTS
-    assert sum(row["cases"] for row in every["reliability"]) == 110
-
-
-def test_python_m_evals_dev_writes_every_development_set(full_index_dir: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]):
-    """`python -m evals --dev` over evals/dev/ (written from the documents alone after the
-    blind sets were frozen; tuned on): dev.json per set, held at the measured level."""
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(full_index_dir.parent))
-    monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(SHARED_SOURCES))
-    assert main(["--dev", "--out", str(tmp_path)]) == 0
-    assert f"Report: {tmp_path / 'dev.json'}" in capsys.readouterr().out
-    report = json.loads((tmp_path / "dev.json").read_text(encoding="utf-8"))
-    assert set(report) == {"guideline", "instruments", "all"}
-    every = report["all"]
-    assert (every["n"], every["answerable"], every["unanswerable"]) == (180, 126, 54)
-    assert every["language_match"] == 1.0
-    assert min(every["recall_at_5"].values()) >= DEV_RECALL
-    assert every["correct_abstention"] >= DEV_ABSTENTION
-    assert every["false_refusals"] <= DEV_REFUSALS
-    assert every["key_facts"] >= DEV_KEY_FACTS
+    assert min(every["recall_at_5"].values()) >= recall
+    assert every["correct_abstention"] >= abstention
+    assert every["false_refusals"] <= refusals
+    assert every["key_facts"] >= key_facts
+    assert sum(row["cases"] for row in every["reliability"]) == size[0]
