@@ -56,6 +56,9 @@ def language_match(text: str, language: str, foreign: Collection[str] = ()) -> f
         return _BRACKETS.sub(" ", MARKER.sub(" ", _MARKUP.sub("", part)))
 
     quotes = [" ".join(plain(q).split()) for q in foreign]
+    for quote in quotes:  # a quote shown whole within a line (beside its translation)
+        text = "\n".join(line.replace(f"“{quote}”", " ") for line in
+                         (" ".join(part.split()) for part in plain(text).splitlines()))
     votes = {"sv": 0, "en": 0}
     for line in plain(text).splitlines():
         for sentence in split_sentences(line):
@@ -119,7 +122,9 @@ def claim_scores(answer: Answer, language: str, checker: SupportChecker,
                  retrieved_texts: Sequence[str]) -> ClaimScores:
     """Citation recall and precision in the manner of ALCE, and faithfulness to the
     retrieved passages, judged by the offline support check."""
-    cited = {c.n: c.source_text for c in answer.citations}
+    # A passage's text in the language whose wording was asked for is quoted beside it.
+    cited = {c.n: " ".join(t for t in (c.source_text, c.parallel) if t)
+             for c in answer.citations}
     supported = grounded = uses = precise = 0
     unsupported = []
     found = claims(answer.text, FRAMING)

@@ -25,26 +25,26 @@ B1, B2 = _hit("b1", "Rapportera årligen.", LEAD), _hit("b2", "Samarbeta.", LEAD
 
 
 def test_single_bullet_shows_its_lead_in():
-    lines, cited = compose([B1])
+    lines, cited = compose([B1], "sv")
     assert lines == ["- *Städerna ska:* Rapportera årligen. [1]"] and cited == [B1]
 
 
 def test_lead_in_brings_its_list_and_absorbs_chosen_items():
     lead = _hit("l", LEAD, items=(B1, B2))
-    lines, cited = compose([B2, lead])
+    lines, cited = compose([B2, lead], "sv")
     assert lines == ["- Städerna ska: [1]", "  - Rapportera årligen. [2]", "  - Samarbeta. [3]"]
     assert [h.chunk.block_id for h in cited] == ["l", "b1", "b2"]
 
 
 def test_footnote_list_items_each_carry_the_marker():
     note = _hit("fn", "• A (2005)\n• B (2003)")
-    lines, _ = compose([_hit("p", "Se dokumenten.", items=(note,))])
+    lines, _ = compose([_hit("p", "Se dokumenten.", items=(note,))], "sv")
     assert lines == ["- Se dokumenten. [1]", "  - A (2005) [2]\n  - B (2003) [2]"]
 
 
 def test_long_passages_are_quoted_whole():
     text = "Möten hålls årligen. Musik träffas två gånger. Gastronomi träffas ad hoc."
-    lines, _ = compose([_hit("m", text)])
+    lines, _ = compose([_hit("m", text)], "sv")
     assert lines == [f"- {text} [1]"]
 
 
@@ -61,6 +61,16 @@ def test_passages_near_the_best_are_chosen_best_first():
     near, close, far = _hit("near", "Musik."), _hit("close", "Musik två."), _hit("far", "Ad hoc.")
     judged = _judged((near, 0.9), (close, 0.75), (far, 0.6))
     assert select(judged, TUNING) == [near, close]  # 0.6 is more than 0.2 below the best
+
+
+def test_a_passage_far_below_a_strong_best_is_not_quoted_even_within_the_margin():
+    """Near the best means within the margin and at least `share` of the best: beside a
+    strong passage (0.9), one at 0.5 is within a wide margin but less than 0.6 of it."""
+    tuned = TUNING.changed({"selection.margin": 0.5, "selection.share": 0.6})
+    best, near, weak = _hit("a", "Musik."), _hit("b", "Musik två."), _hit("c", "Ad hoc.")
+    judged = _judged((best, 0.9), (near, 0.6), (weak, 0.5))
+    assert select(judged, tuned) == [best, near]
+    assert select(judged, tuned.changed({"selection.share": 0.0})) == [best, near, weak]
 
 
 def test_each_part_of_a_question_brings_its_most_likely_passage():

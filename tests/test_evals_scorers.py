@@ -54,6 +54,16 @@ def test_language_match_ignores_names_in_brackets():
     assert language_match("Riktlinjerna säger inget om detta.", "sv") == 1.0
 
 
+def test_language_match_sets_aside_a_wording_asked_for_in_the_other_language():
+    english = ("At the end of each year, report on their work to the Commission. The reports "
+               "are written in English so that they can be used as a basis for the reports to "
+               "UNESCO that recur every four years. They are read by the Commission's staff.")
+    text = ("- Rapportera årligen. [1]\n"
+            f"  I den inofficiella översättningen till engelska: “{english}” [1]")
+    assert language_match(text, "sv") == 0.0  # the long English quote outweighs the Swedish
+    assert language_match(text, "sv", [english]) == 1.0
+
+
 def test_crag_scores():
     assert crag(True, False, 1.0) == 1 and crag(True, False, 0.5) == -1
     assert crag(True, True, 0.0) == 0

@@ -79,3 +79,28 @@ def test_language_match_is_perfect_on_short_questions():
     wrong = [c["question"] for c in cases
              if parse(c["question"], READING).language != c["language"]]
     assert wrong == []
+
+
+@pytest.mark.parametrize(("question", "wording", "search"), [
+    ("Hur lyder målet om kulturarv i den engelska översättningen?", "en",
+     "Hur målet om kulturarv i den ?"),
+    ("Vad kallas Svenska Unescorådet på engelska?", "en", "Vad Svenska Unescorådet ?"),
+    ("What is the Swedish term for the annual report?", "sv", "What is the for the annual report?"),
+    ("How is the network's goal phrased in Swedish?", "sv", "How is the network's goal ?"),
+])
+def test_a_question_asking_for_a_wording_names_its_language_and_is_searched_without_it(
+        question, wording, search):
+    query = parse(question, READING)
+    assert (query.wording, query.search) == (wording, search)
+
+
+@pytest.mark.parametrize("question", [
+    "Får vi skicka in vår rapport på svenska?",  # the language of a report: what it asks
+    "Can a city apply in English?",
+    "What does the Swedish National Commission for UNESCO do?",  # a name, not a language
+    "Vad heter de svenska kreativa städerna?",  # Swedish cities, not the Swedish text
+    "Vad gör Svenska Unescorådet på engelska?",  # "på engelska" without a wording word
+])
+def test_a_language_named_for_what_it_is_asks_for_no_wording(question):
+    query = parse(question, READING)
+    assert query.wording is None and query.search == question

@@ -25,6 +25,7 @@ from assistant.features.export import from_answer, to_docx, to_markdown
 from assistant.features.membership import PATH, membership_path
 from assistant.pipeline.answer import dated_intro
 from assistant.pipeline.citations import MARKER
+from assistant.pipeline.format import to_text
 from assistant.pipeline.scope import about_joining
 from assistant.pipeline.service import Assistant
 from ingest.loaders import load_corpus, parse_markdown
@@ -63,6 +64,27 @@ def test_a_time_bound_answer_names_the_strategy_period(assistant: Assistant):
     assert answer.text.index("408 cities") > later
     cited = {c.label.split(",")[0] for c in answer.citations}
     assert cited == {"", "Supplement"}
+
+
+@pytest.mark.parametrize(("question", "language", "label", "wording"), [
+    ("Vad står det om årsrapporterna till Svenska Unescorådet i den engelska texten?", "sv",
+     message("answer.parallel_translation", "sv", name="engelska"), "At the end of each year"),
+    ("How is the yearly report to the Commission worded in Swedish?", "en",
+     message("answer.parallel_original", "en", name="Swedish"), "I slutet av varje år"),
+])
+def test_a_question_asking_for_the_other_language_s_wording_is_shown_it(
+        assistant: Assistant, question: str, language: str, label: str, wording: str):
+    """Council staff quoting the guideline in the other language: each quoted passage is
+    followed by its text in that language, cited with the same number, in the answer and in
+    the sources."""
+    answer = assistant.ask(question, language)
+    assert not answer.abstained and answer.language == language
+    line = next(line for line in answer.text.splitlines() if wording in line)
+    assert line.strip().startswith(f"{label}: “")
+    n = int(MARKER.findall(line)[-1])
+    cited = next(c for c in answer.citations if c.n == n)
+    assert wording in (cited.parallel or "") and wording not in cited.quote
+    assert to_text(answer).count(wording) == 2  # the answer's line, and once in the sources
 
 
 def test_a_timeless_answer_has_the_plain_intro(assistant: Assistant):

@@ -1,10 +1,12 @@
 """Words the question parser needs, as data (`assistant/data/lexicon/`): Sweden's 290
-municipalities and other place names, the world's countries with their adjectives, and the
-function words that tell Swedish from English. Loaded once."""
+municipalities and other place names, the world's countries with their adjectives, the
+function words that tell Swedish from English, and the words that ask for a text's wording in
+one language. Loaded once."""
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
@@ -49,3 +51,22 @@ def roles() -> dict[str, dict[str, str]]:
     """How a named place or country is read: as the role it plays ("a city")."""
     raw = tomllib.loads(_read("function_words.toml"))
     return {kind: dict(raw["roles"][kind]) for kind in (PLACE, COUNTRY)}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words that ask how a text is worded in one language (`wording.toml`)."""
+
+    languages: dict[str, str]  # a language's name in either language -> "sv" / "en"
+    prepositions: frozenset[str]
+    documents: frozenset[str]
+    wording: frozenset[str]
+
+
+@cache
+def wording(language: str) -> Wording:
+    """The wording words of questions asked in one language."""
+    raw = tomllib.loads(_read("wording.toml"))
+    side = raw[language]
+    return Wording(dict(raw["languages"]), frozenset(side["prepositions"]),
+                   frozenset(side["documents"]), frozenset(side["wording"]))

@@ -97,6 +97,7 @@ class Selection(Stage):
     """Which of the passages the decision accepts an answer quotes."""
 
     margin: float
+    share: float
     max_passages: int
     later: int
     sibling_share: float

@@ -146,6 +146,7 @@ class Hit:
     original: Chunk | None = None
     items: tuple[Hit, ...] = ()
     bank: float = 0.0  # the best cosine of the question to one of the passage's bank questions
+    parallel: Chunk | None = None  # the passage in the language whose wording was asked for
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,9 @@ class Citation:
     lead_in: str = ""
     label: str = ""  # a referenced instrument's place: "2005 Convention, Article 7.1"
     language: str = ""  # the quote's language
+    parallel: str | None = None  # the passage in the language whose wording was asked for
+    parallel_language: str = ""  # that language
+    parallel_original: bool = False  # whether that text is the original (not a translation)
 
     @property
     def source_text(self) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 from assistant.core.messages import LANGUAGES, message
 from assistant.core.tuning import Tuning
 from assistant.core.types import GUIDELINE, SUPPLEMENT, Chunk, Citation, Hit, Language
-from assistant.pipeline.decide import Judged, chosen
+from assistant.pipeline.decide import Judged, chosen, near
+from assistant.pipeline.format import parallel_label
 from assistant.pipeline.query import Query
 from assistant.storage.manifest import of_kind
 
@@ -43,14 +44,14 @@ def select(judged: Sequence[Judged], tuning: Tuning, later: Collection[str] = ()
     its threshold), then their articles' other paragraphs, then the supplement's later
     facts. `later`: the supplement's documents, whose facts join the guideline's passages
     when those are time-bound (counts, members, "today") or when they are as likely to
-    answer (within the margin of the guideline's best), and stand alone when the guideline
+    answer (near the guideline's best: `decide.near`), and stand alone when the guideline
     has none."""
     mine = [j for j in judged if j.hit.chunk.doc_id not in later]
     own = chosen(mine, tuning)
     dated = any(j.hit.chunk.is_guideline and TIME_BOUND.search(j.hit.chunk.text) for j in own)
     newer = chosen([j for j in judged if j.hit.chunk.doc_id in later], tuning)
     if own and not dated:
-        newer = [j for j in newer if j.probability >= own[0].probability - tuning.selection.margin]
+        newer = [j for j in newer if j.probability >= near(own[0].probability, tuning.selection)]
     picked = [j.hit for j in own] + siblings(mine, own, tuning)
     return picked + [j.hit for j in newer][: tuning.selection.later]
 
@@ -97,23 +98,41 @@ def citation(n: int, hit: Hit) -> Citation:
         lead_in=chunk.lead_in,
         label=chunk.label,
         language=chunk.language,
+        parallel=hit.parallel.text if hit.parallel else None,
+        parallel_language=hit.parallel.language if hit.parallel else "",
+        parallel_original=bool(hit.parallel and hit.parallel.doc_id == hit.parallel.family),
     )
 
 
-def answer_line(hit: Hit, n: int, nested: bool = False) -> str:
+def answer_line(hit: Hit, n: int, language: Language, nested: bool = False) -> str:
     """One answer bullet with its marker: the passage, quoted whole, after its list's
-    lead-in sentence (unless it is nested under that lead-in)."""
+    lead-in sentence (unless it is nested under that lead-in), then the passage in the
+    language whose wording the question asks for, when there is one."""
     text = hit.chunk.text
     indent = "  " if nested else ""
     if "\n" in text:  # a list (a footnote): each item with its marker
-        return "\n".join(f"{indent}- {line.lstrip('• ')} [{n}]" for line in text.splitlines())
-    if nested:
-        return f"{indent}- {text} [{n}]"
-    lead = f"*{hit.chunk.lead_in}* " if hit.chunk.lead_in else ""
-    return f"- {lead}{text} [{n}]"
+        line = "\n".join(f"{indent}- {item.lstrip('• ')} [{n}]" for item in text.splitlines())
+    elif nested:
+        line = f"{indent}- {text} [{n}]"
+    else:
+        lead = f"*{hit.chunk.lead_in}* " if hit.chunk.lead_in else ""
+        line = f"- {lead}{text} [{n}]"
+    return line + parallel_line(hit, n, language, indent)
 
 
-def compose(chosen: list[Hit], start: int = 0) -> tuple[list[str], list[Hit]]:
+def parallel_line(hit: Hit, n: int, language: Language, indent: str = "") -> str:
+    """The passage in the language whose wording the question asks for, under its quote
+    ("" when there is none)."""
+    other = hit.parallel
+    if other is None:
+        return ""
+    label = parallel_label(other.language, other.doc_id == other.family, language)
+    quoted = " ".join(other.text.split())
+    return f"\n{indent}  {label}: “{quoted}” [{n}]"
+
+
+def compose(chosen: list[Hit], language: Language, start: int = 0
+            ) -> tuple[list[str], list[Hit]]:
     """Answer lines and the hits they cite, in order, numbered after `start` citations; a
     lead-in brings its whole list."""
     listed = {item.chunk.chunk_id for hit in chosen for item in hit.items}
@@ -128,7 +147,7 @@ def compose(chosen: list[Hit], start: int = 0) -> tuple[list[str], list[Hit]]:
                 continue
             seen.add(item.chunk.chunk_id)
             cited.append(item)
-            lines.append(answer_line(item, start + len(cited), item is not hit))
+            lines.append(answer_line(item, start + len(cited), language, item is not hit))
     return lines, cited
 
 
@@ -202,7 +221,7 @@ def extractive(query: Query, judged: Sequence[Judged], tuning: Tuning,
     parts: list[str] = []
     cited: list[Hit] = []
     for i, group in enumerate(by_document(chosen_hits)):
-        lines, hits_cited = compose(group, len(cited))
+        lines, hits_cited = compose(group, language, len(cited))
         parts.append(header(group, language, i == 0, records) + "\n\n" + "\n".join(lines))
         cited += hits_cited
     citations = [citation(n, hit) for n, hit in enumerate(cited, start=1)]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from assistant.core.errors import AssistantError
 from assistant.core.text import terms
-from assistant.core.tuning import Terms, Tuning, fitted_for
+from assistant.core.tuning import Selection, Terms, Tuning, fitted_for
 from assistant.core.types import Hit
 from assistant.pipeline import facts
 from assistant.pipeline.glossary import english_of, unnamed
@@ -131,14 +131,19 @@ def judge(query: Query, hits: Sequence[Hit], evidence: Evidence, model: Model,
 
 def chosen(judged: Sequence[Judged], tuning: Tuning) -> list[Judged]:
     """The passages to quote: none when the best is below the decision's threshold, else
-    those within the selection's margin of the best, and each part's most likely passage
-    that reaches the threshold."""
+    those near the best (`near`), and each part's most likely passage that reaches the
+    threshold."""
     threshold, selection = tuning.decision.threshold, tuning.selection
     if not judged or judged[0].probability < threshold:
         return []
-    floor = max(threshold, judged[0].probability - selection.margin)
+    floor = max(threshold, near(judged[0].probability, selection))
     picked = [j for j in judged if j.probability >= floor][: selection.max_passages]
     return picked + _part_best(judged, picked, threshold)
+
+
+def near(best: float, selection: Selection) -> float:
+    """The lowest probability near the best: within the margin and at least its share."""
+    return max(best - selection.margin, best * selection.share)
 
 
 def _part_best(judged: Sequence[Judged], picked: Sequence[Judged],

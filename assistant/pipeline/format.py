@@ -63,10 +63,25 @@ def source_name(citation: Citation, language: str) -> str:
     return f"{citation.label} — {citation.title}{page}"
 
 
+def parallel_label(of: str, original: bool, language: str) -> str:
+    """How an answer in `language` names a passage's text in the language `of` whose
+    wording a question asks for: the original, or the unofficial translation."""
+    key = "answer.parallel_original" if original else "answer.parallel_translation"
+    return message(key, language, name=message(f"language.{of}", language))
+
+
+def _parallel(citation: Citation) -> bool:
+    """Whether a citation carries a text in the asked-for language not shown otherwise."""
+    return bool(citation.parallel) and citation.parallel != citation.original
+
+
 def _source_lines(citation: Citation, language: str) -> list[str]:
     lines = [f"[{citation.n}] {source_name(citation, language)}", f"    “{citation.quote}”"]
     if citation.original:
         lines.append(f"    {message('format.original', language)}: “{citation.original}”")
+    if _parallel(citation):
+        label = parallel_label(citation.parallel_language, citation.parallel_original, language)
+        lines.append(f"    {label}: “{citation.parallel}”")
     return lines
 
 
@@ -112,6 +127,9 @@ def sources_markdown(answer: Answer, level: int = 3) -> str:
         if c.original:
             original = inert(c.original).replace("\n", "  \n")
             block += f"\n\n*{message('format.original', answer.language)}:*\n\n> {original}"
+        if _parallel(c):
+            label = parallel_label(c.parallel_language, c.parallel_original, answer.language)
+            block += f"\n\n*{inert(label)}:*\n\n> {inert(c.parallel or '')}"
         blocks.append(block)
     return "\n\n".join(blocks)
 

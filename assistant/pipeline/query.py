@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from assistant.core.language import Detected, clearly_other, sv_or_en
-from assistant.core.lexicon import function_words, gazetteer, longest_name, roles
+from assistant.core.lexicon import function_words, gazetteer, longest_name, roles, wording
 from assistant.core.text import asked_parts, split_sentences, words
 from assistant.core.tuning import Reading
 from assistant.core.types import UNNAMED, Language, Naming
@@ -43,6 +43,7 @@ class Query:
     naming: Naming = UNNAMED  # the referenced instruments it names
     asks: frozenset[str] = field(default_factory=frozenset)  # kinds of fact it asks for
     detected: Detected = "sv"  # the language its words are in ("other": neither)
+    wording: Language | None = None  # the language whose wording it asks for ("på engelska")
 
     @property
     def asked_in(self) -> Language:
@@ -84,6 +85,36 @@ def find_names(text: str, known: Collection[str] = ()) -> list[Name]:
         else:
             i += 1
     return names
+
+
+def worded_in(text: str, language: Language) -> tuple[Language | None, list[tuple[int, int]]]:
+    """The language whose wording a question asks for ("Vad heter de sju områdena på
+    engelska?", "the Swedish original"), and the spans of the words that ask it (they say
+    which text to show, not what it is about); (None, []) when it asks for none."""
+    lexicon = wording(language)
+    tokens = list(_TOKEN.finditer(text))
+    lower = [t.group(0).lower() for t in tokens]
+    for i, word in enumerate(lower):
+        wanted = lexicon.languages.get(word)
+        after = lower[i + 1] if i + 1 < len(lower) else ""
+        if wanted is None or (i + 1 < len(tokens) and tokens[i + 1].group(0)[:1].isupper()):
+            continue  # not a language, or part of a name ("Svenska Unescorådet")
+        before = lower[i - 1] if i else ""
+        asked = before in lexicon.prepositions and lexicon.wording & set(lower)
+        if asked or after in lexicon.documents:
+            spans = [(t.start(), t.end()) for j, t in enumerate(tokens)
+                     if j == i or (asked and j == i - 1) or (j == i + 1 and after in
+                     lexicon.documents) or lower[j] in lexicon.wording]
+            return wanted, spans  # type: ignore[return-value]
+    return None, []
+
+
+def blanked(text: str, spans: Collection[tuple[int, int]]) -> str:
+    """The text with the given spans blanked out (the same length, so names keep their
+    places)."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def without_names(text: str, names: Collection[Name]) -> str:
@@ -131,12 +162,14 @@ def parse(text: str, reading: Reading, language: str = "auto", *, known: Collect
     detected = detect(asked, reading, names, _known_names(asked, known))
     chosen: Language = language if language in ("sv", "en") else (  # type: ignore[assignment]
         "en" if detected == "other" else detected)
-    search = as_roles(asked, names, chosen)
+    wanted, spans = worded_in(asked, "en" if detected == "other" else detected)
+    search = as_roles(blanked(asked, spans), names, chosen)
+    search = " ".join(search.split()) if spans else search
     return Query(
         text=text, language=chosen, search=search, names=tuple(n.text for n in names),
         parts=tuple(asked_parts(search, reading.min_part)),
         naming=naming(text) if naming else UNNAMED, asks=frozenset(facts.asked_for(search)),
-        detected=detected)
+        detected=detected, wording=wanted)
 
 
 def asking(question: str) -> str:

@@ -25,6 +25,7 @@ from assistant.pipeline.search import (
     collapse,
     dense_search,
     embed_query,
+    parallel,
     pick,
     reweighted,
     rrf,
@@ -77,8 +78,9 @@ class HybridRetriever(BaseRetriever):
             best = max(found.cosine.get(c.chunk_id, 0.0) for c in group)
             chosen, original = pick(group, language, source)
             # A passage with no bank questions (a new document) is its own question.
-            hit = Hit(chosen, score, rank, best, original, bank=found.bank.get(key, best))
-            hits.append(replace(hit, items=self._items(hit, language, source)))
+            hit = Hit(chosen, score, rank, best, original, bank=found.bank.get(key, best),
+                      parallel=parallel(group, chosen, parsed.wording))
+            hits.append(replace(hit, items=self._items(hit, language, source, parsed.wording)))
         return hits
 
     def _fused(self, query: str, language: str, source: str | None, depth: int,
@@ -181,11 +183,14 @@ class HybridRetriever(BaseRetriever):
                 later.append((key, score))
         return list(first.items()) + [(k, s) for k, s in later if k not in first]
 
-    def _items(self, hit: Hit, language: str, source: str | None) -> tuple[Hit, ...]:
+    def _items(self, hit: Hit, language: str, source: str | None,
+               wording: str | None = None) -> tuple[Hit, ...]:
         items = []
         for bullet in self.index.list_items(hit.chunk):
-            chosen, original = pick(self.index.groups[bullet.passage_key], language, source)
-            items.append(Hit(chosen, hit.score, hit.rank, hit.dense, original))
+            group = self.index.groups[bullet.passage_key]
+            chosen, original = pick(group, language, source)
+            items.append(Hit(chosen, hit.score, hit.rank, hit.dense, original,
+                             parallel=parallel(group, chosen, wording)))
         return tuple(items)
 
     def _get_relevant_documents(

@@ -124,3 +124,11 @@ def pick(group: list[Chunk], language: str,
     original = next((c for c in group if c.doc_id == c.family), group[0])
     chosen = next((c for c in group if c.language == language), original)
     return chosen, (original if chosen is not original else None)
+
+
+def parallel(group: list[Chunk], shown: Chunk, language: str | None) -> Chunk | None:
+    """The passage in the language whose wording a question asks for ("på engelska"), when
+    that is not the text shown (None when it asks for none, or the passage has no such text)."""
+    if language is None or shown.language == language:
+        return None
+    return next((c for c in group if c.language == language), None)
