@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -194,6 +195,16 @@ def save_threshold(path: Path, embedder: str, value: float, source: str) -> None
     path.write_text(tomlkit.dumps(document), "utf-8")
 
 
+def prepare_out(out: Path) -> None:
+    """Make a folder ready for a fit's files before the fit runs: created when missing, with
+    a copy of the shipped tuning for the new threshold to go into."""
+    if out.exists() and not out.is_dir():
+        raise AssistantError(f"--out {out} is a file; give a folder for the model and tuning.")
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / TUNING_FILE).exists():
+        shutil.copy(DATA / TUNING_FILE, out / TUNING_FILE)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Fit the decision for the configured embedder and write it."""
     parser = argparse.ArgumentParser(prog="python -m evals.fit_decision", description=__doc__)
@@ -203,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of the model and tuning files (default: package data)")
     args = parser.parse_args(argv)
     try:
+        prepare_out(args.out)
         settings = load_settings()
         index = open_index(settings.index_dir, settings.embedder,
                            make_embedder(settings.embedder), StoreConfig.from_settings(settings))

@@ -19,7 +19,7 @@ from assistant.pipeline.support import Evidence, SupportChecker
 from evals.ablate import ablate, changes, chosen_sets
 from evals.blind import BLIND_DIR
 from evals.cases import CASES_FILE, IN_SAMPLE, load_cases
-from evals.fit_decision import calibrated, save_threshold
+from evals.fit_decision import calibrated, prepare_out, save_threshold
 from ingest.pipeline import load_documents
 from tests.conftest import CORPUS
 
@@ -119,6 +119,20 @@ def test_a_refit_writes_its_threshold_and_keeps_the_rest(tmp_path: Path):
     assert found["decision.threshold.e5"].reason == shipped["decision.threshold.e5"].reason
     rest = set(shipped) - {"decision.threshold.e5"}
     assert all(found[name] == shipped[name] for name in rest)
+
+
+def test_a_fit_into_a_new_folder_gets_the_shipped_tuning_to_write_its_threshold_into(
+        tmp_path: Path):
+    out = tmp_path / "fit"
+    prepare_out(out)
+    assert read_entries((out / TUNING_FILE).read_text("utf-8")) == entries()
+    save_threshold(out / TUNING_FILE, "e5", 0.5, "calibrated by a test")  # kept, not replaced
+    prepare_out(out)
+    written = read_entries((out / TUNING_FILE).read_text("utf-8"))
+    assert written["decision.threshold.e5"].value == 0.5
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(AssistantError, match="give a folder"):
+        prepare_out(tmp_path / "file")
 
 
 def test_ablation_names_are_checked_and_entries_it_cannot_measure_refused():
