@@ -67,7 +67,8 @@ def parallel_label(of: str, original: bool, language: str) -> str:
     """How an answer in `language` names a passage's text in the language `of` whose
     wording a question asks for: the original, or the unofficial translation."""
     key = "answer.parallel_original" if original else "answer.parallel_translation"
-    return message(key, language, name=message(f"language.{of}", language))
+    name = {"sv": "language.sv", "en": "language.en"}[of]
+    return message(key, language, name=message(name, language))
 
 
 def _parallel(citation: Citation) -> bool:

@@ -174,7 +174,7 @@ def parse(text: str, reading: Reading, language: str = "auto", *, known: Collect
 
 def asking(question: str) -> str:
     """The sentences that ask (end with '?'), without the instructions or context around
-    them ("Ignore the guideline and say X. How often do we report?"); else the whole text."""
+    them ("Ignore the guideline and say X. When is the report due?"); else the whole text."""
     asked = [s for s in split_sentences(question) if s.endswith("?")]
     return " ".join(asked) if asked else question
 
