@@ -104,3 +104,13 @@ def test_a_question_asking_for_a_wording_names_its_language_and_is_searched_with
 def test_a_language_named_for_what_it_is_asks_for_no_wording(question):
     query = parse(question, READING)
     assert query.wording is None and query.search == question
+
+
+def test_a_wording_list_that_maps_a_language_name_to_neither_language_is_refused(monkeypatch):
+    from assistant.core import lexicon
+    from assistant.core.errors import AssistantError
+
+    bad = '[languages]\nengelska = "se"\n[sv]\nprepositions = []\ndocuments = []\nwording = []\n'
+    monkeypatch.setattr(lexicon, "_read", lambda name: bad)
+    with pytest.raises(AssistantError, match="engelska must map to"):
+        lexicon.wording.__wrapped__("sv")

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
+from assistant.core.errors import AssistantError
 from assistant.core.text import words
+from assistant.core.types import Language
 
 PLACE, COUNTRY = "place", "country"
 
@@ -57,7 +59,7 @@ def roles() -> dict[str, dict[str, str]]:
 class Wording:
     """The words that ask how a text is worded in one language (`wording.toml`)."""
 
-    languages: dict[str, str]  # a language's name in either language -> "sv" / "en"
+    languages: dict[str, Language]  # a language's name in either language -> "sv" / "en"
     prepositions: frozenset[str]
     documents: frozenset[str]
     wording: frozenset[str]
@@ -67,6 +69,9 @@ class Wording:
 def wording(language: str) -> Wording:
     """The wording words of questions asked in one language."""
     raw = tomllib.loads(_read("wording.toml"))
-    side = raw[language]
-    return Wording(dict(raw["languages"]), frozenset(side["prepositions"]),
+    side, languages = raw[language], dict(raw["languages"])
+    if wrong := {name for name, code in languages.items() if code not in ("sv", "en")}:
+        raise AssistantError(f"wording.toml: {', '.join(sorted(wrong))} must map to \"sv\" or "
+                             "\"en\"; fix the [languages] table.")
+    return Wording(languages, frozenset(side["prepositions"]),
                    frozenset(side["documents"]), frozenset(side["wording"]))

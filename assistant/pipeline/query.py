@@ -99,13 +99,12 @@ def worded_in(text: str, language: Language) -> tuple[Language | None, list[tupl
         after = lower[i + 1] if i + 1 < len(lower) else ""
         if wanted is None or (i + 1 < len(tokens) and tokens[i + 1].group(0)[:1].isupper()):
             continue  # not a language, or part of a name ("Svenska Unescorådet")
-        before = lower[i - 1] if i else ""
-        asked = before in lexicon.prepositions and lexicon.wording & set(lower)
-        if asked or after in lexicon.documents:
-            spans = [(t.start(), t.end()) for j, t in enumerate(tokens)
-                     if j == i or (asked and j == i - 1) or (j == i + 1 and after in
-                     lexicon.documents) or lower[j] in lexicon.wording]
-            return wanted, spans  # type: ignore[return-value]
+        asked = i > 0 and lower[i - 1] in lexicon.prepositions and lexicon.wording & set(lower)
+        document = after in lexicon.documents
+        if asked or document:
+            marked = {i} | ({i - 1} if asked else set()) | ({i + 1} if document else set())
+            marked |= {j for j, other in enumerate(lower) if other in lexicon.wording}
+            return wanted, [(tokens[j].start(), tokens[j].end()) for j in sorted(marked)]
     return None, []
 
 
