@@ -200,9 +200,13 @@ def prepare_out(out: Path) -> None:
     a copy of the shipped tuning for the new threshold to go into."""
     if out.exists() and not out.is_dir():
         raise AssistantError(f"--out {out} is a file; give a folder for the model and tuning.")
-    out.mkdir(parents=True, exist_ok=True)
-    if not (out / TUNING_FILE).exists():
-        shutil.copy(DATA / TUNING_FILE, out / TUNING_FILE)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not (out / TUNING_FILE).exists():
+            shutil.copy(DATA / TUNING_FILE, out / TUNING_FILE)
+    except OSError as err:
+        raise AssistantError(f"Cannot write to --out {out} ({err.strerror}); give a folder you "
+                             "can write to.") from err
 
 
 def main(argv: list[str] | None = None) -> int:

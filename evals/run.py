@@ -40,11 +40,9 @@ MAX_FALSE_REFUSALS = 0.05
 
 
 def foreign_quotes(answer: Answer) -> list[str]:
-    """Quotes of sources that exist only in another language than the answer's, and the
-    texts in the language whose wording the question asks for."""
-    alone = [c.source_text for c in answer.citations
-             if c.language and c.language != answer.language and not c.original]
-    return alone + [c.parallel for c in answer.citations if c.parallel]
+    """Quotes of sources that exist only in another language than the answer's."""
+    return [c.source_text for c in answer.citations
+            if c.language and c.language != answer.language and not c.original]
 
 
 @dataclass

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from assistant.core.language import sv_or_en
 from assistant.core.text import split_sentences
 from assistant.core.types import Answer, Citation
-from assistant.pipeline.answer import FRAMING
+from assistant.pipeline.answer import FRAMING, PARALLEL_LABELS
 from assistant.pipeline.citations import MARKER, Claim, claims
 from assistant.pipeline.support import SupportChecker
 
 Ranked = Sequence[Collection[str]]  # the passage ids each rank brings (a list brings its items)
 _MARKUP = re.compile(r"[*_`]+")
 _BRACKETS = re.compile(r"\([^)]*\)")
+_QUOTED = re.compile(r"“([^”]+)”")
 
 
 def recall_at(ranked: Ranked, gold: Collection[str], k: int) -> float:
@@ -56,9 +57,7 @@ def language_match(text: str, language: str, foreign: Collection[str] = ()) -> f
         return _BRACKETS.sub(" ", MARKER.sub(" ", _MARKUP.sub("", part)))
 
     quotes = [" ".join(plain(q).split()) for q in foreign]
-    for quote in quotes:  # a quote shown whole within a line (beside its translation)
-        text = "\n".join(line.replace(f"“{quote}”", " ") for line in
-                         (" ".join(part.split()) for part in plain(text).splitlines()))
+    text = "\n".join(_without_parallel(line) for line in text.splitlines())
     votes = {"sv": 0, "en": 0}
     for line in plain(text).splitlines():
         for sentence in split_sentences(line):
@@ -68,6 +67,14 @@ def language_match(text: str, language: str, foreign: Collection[str] = ()) -> f
     if not any(votes.values()):
         return 0.0
     return float(max(votes, key=lambda k: votes[k]) == language)
+
+
+def _without_parallel(line: str) -> str:
+    """A line showing the text in the language whose wording was asked for, without that
+    text (it is in the other language by request); any other line as it is."""
+    if not line.strip(" -").startswith(PARALLEL_LABELS):
+        return line
+    return _QUOTED.sub(" ", line)
 
 
 def crag(answerable: bool, abstained: bool, facts: float) -> int:

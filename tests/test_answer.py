@@ -42,6 +42,40 @@ def test_footnote_list_items_each_carry_the_marker():
     assert lines == ["- Se dokumenten. [1]", "  - A (2005) [2]\n  - B (2003) [2]"]
 
 
+def _english(block_id: str, text: str, lead_in: str = "") -> Chunk:
+    """The unofficial English translation of a passage of document d (d.en, family d)."""
+    return Chunk(f"d.en:{block_id}:x", "d.en", block_id, "en", "T", ("S",), text, text, "d",
+                 "bullet" if lead_in else "paragraph", lead_in)
+
+
+def test_the_wording_asked_for_is_a_bullet_under_each_quote_with_its_marker():
+    """A passage with its lead-in gets the translation of both; a nested item its own; a
+    footnote list item by item; each labelled as the unofficial translation."""
+    label = "I den inofficiella översättningen till engelska"
+    bullet = replace(B1, parallel=_english("b1", "Report yearly.", "The cities shall:"))
+    lines, _ = compose([bullet], "sv")
+    assert lines == ["- *Städerna ska:* Rapportera årligen. [1]\n"
+                     f"  - {label}: “The cities shall: Report yearly.” [1]"]
+    item = replace(B2, parallel=_english("b2", "Cooperate."))
+    lead = _hit("l", LEAD, items=(item,))
+    assert compose([lead], "sv")[0][1] == f"  - Samarbeta. [2]\n    - {label}: “Cooperate.” [2]"
+    note = replace(_hit("fn", "• A (2005)\n• B (2003)"),
+                   parallel=_english("fn", "• A (2005) en\n• B (2003) en"))
+    assert compose([note], "sv")[0] == [
+        f"- A (2005) [1]\n  - {label}: “A (2005) en” [1]\n"
+        f"- B (2003) [1]\n  - {label}: “B (2003) en” [1]"]
+
+
+def test_a_passage_without_the_asked_for_language_is_said_to_be_shown_as_it_is():
+    query = parse("Hur lyder målet på engelska?", load_tuning("e5").reading)
+    judged = _judged((_hit("m", "Musik."), 0.9))
+    text, citations = extractive(query, judged, TUNING)
+    assert query.wording == "en" and citations[0].parallel is None
+    assert text.endswith("Några av de citerade styckena finns inte på engelska; de visas på "
+                         "sitt eget språk.")
+    assert not [c for c in claims(text, FRAMING) if "finns inte" in c.text]  # framing
+
+
 def test_long_passages_are_quoted_whole():
     text = "Möten hålls årligen. Musik träffas två gånger. Gastronomi träffas ad hoc."
     lines, _ = compose([_hit("m", text)], "sv")

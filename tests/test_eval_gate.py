@@ -43,7 +43,7 @@ def all_documents() -> dict[str, str]:
 HELD = {  # set: (least recall@5 per pair, key facts, abstention; most false refusals)
     "cases": ({"sv->sv": 1.0, "en->en": 0.93, "en->sv": 1.0, "sv->en": 1.0}, 0.76, 0.82, 0.18),
     "holdout": ({"sv->sv": 0.92, "en->en": 1.0}, 0.8, 0.75, 0.19),
-    "conventions": ({"en->en": 0.93, "sv->en": 0.9}, 0.72, 0.83, 0.17),
+    "conventions": ({"en->en": 0.93, "sv->en": 0.9}, 0.69, 0.83, 0.17),
     "holdout_conventions_sv": ({"sv->en": 0.95}, 0.8, 0.75, 0.15),
     "holdout_conventions_en": ({"en->en": 0.85}, 0.45, 0.8, 0.45),
 }

@@ -58,10 +58,11 @@ def test_language_match_sets_aside_a_wording_asked_for_in_the_other_language():
     english = ("At the end of each year, report on their work to the Commission. The reports "
                "are written in English so that they can be used as a basis for the reports to "
                "UNESCO that recur every four years. They are read by the Commission's staff.")
-    text = ("- Rapportera årligen. [1]\n"
-            f"  I den inofficiella översättningen till engelska: “{english}” [1]")
-    assert language_match(text, "sv") == 0.0  # the long English quote outweighs the Swedish
-    assert language_match(text, "sv", [english]) == 1.0
+    asked = ("- Rapportera årligen. [1]\n"
+             f"  - I den inofficiella översättningen till engelska: “{english}” [1]")
+    assert language_match(asked, "sv") == 1.0  # shown by request, under its label
+    unasked = f"- Rapportera årligen. [1]\n  - “{english}” [1]"
+    assert language_match(unasked, "sv") == 0.0  # the long English text outweighs the Swedish
 
 
 def test_crag_scores():
@@ -115,3 +116,24 @@ def test_formats_show_original_beside_translation_and_escape_html():
     panel = sources_markdown(ANSWER)
     assert "Paid &lt;by&gt; funds." in panel and "Swedish original" in panel
     assert "&lt;by&gt;" in chat_markdown(ANSWER)
+
+
+def test_a_wording_asked_for_is_in_every_source_list_once():
+    """A Swedish answer's citation with its unofficial English translation: in the terminal,
+    the sources panel and an exported reply; an English answer's Swedish original that is
+    also the text asked for is shown once, as the original."""
+    from dataclasses import replace
+
+    from assistant.features.export import from_answer, source_list
+
+    swedish = Citation(1, "d", "Riktlinjer", "Rapport", "Rapportera årligen.", "d:r:1",
+                       parallel="Report yearly.", parallel_language="en")
+    answer = Answer("q", "sv", "- Rapportera årligen. [1]", (swedish,), False, "extractive", {})
+    label = "I den inofficiella översättningen till engelska"
+    assert f"{label}: “Report yearly.”" in to_text(answer)
+    assert f"*{label}:*\n\n> Report yearly." in sources_markdown(answer)
+    assert f"({label}: “Report yearly.”)" in source_list(from_answer(answer))[0]
+    asked = replace(CITE, parallel="Betalas.", parallel_language="sv", parallel_original=True)
+    english = replace(ANSWER, citations=(asked,))
+    assert to_text(english).count("Betalas.") == 1 and "In the Swedish original" not in to_text(
+        english)

@@ -87,6 +87,9 @@ def test_language_match_is_perfect_on_short_questions():
     ("Vad kallas Svenska Unescorådet på engelska?", "en", "Vad Svenska Unescorådet ?"),
     ("What is the Swedish term for the annual report?", "sv", "What is the for the annual report?"),
     ("How is the network's goal phrased in Swedish?", "sv", "How is the network's goal ?"),
+    ("Hur lyder målet översatt till engelska?", "en", "Hur målet ?"),
+    ("What is the Swedish word for 'translation'?", "sv", "What is the for 'translation'?"),
+    ("Vad heter målen på engelska? Vilka är de?", "en", "Vad målen ? Vilka är de?"),
 ])
 def test_a_question_asking_for_a_wording_names_its_language_and_is_searched_without_it(
         question, wording, search):
@@ -100,17 +103,22 @@ def test_a_question_asking_for_a_wording_names_its_language_and_is_searched_with
     "What does the Swedish National Commission for UNESCO do?",  # a name, not a language
     "Vad heter de svenska kreativa städerna?",  # Swedish cities, not the Swedish text
     "Vad gör Svenska Unescorådet på engelska?",  # "på engelska" without a wording word
+    "Can we write the report in English, and is there a word limit?",  # another clause
+    "Hur ofta kallas städerna till möte, och sker det på engelska?",
 ])
 def test_a_language_named_for_what_it_is_asks_for_no_wording(question):
     query = parse(question, READING)
     assert query.wording is None and query.search == question
 
 
-def test_a_wording_list_that_maps_a_language_name_to_neither_language_is_refused(monkeypatch):
+def test_a_damaged_wording_list_is_a_clear_error(monkeypatch):
     from assistant.core import lexicon
     from assistant.core.errors import AssistantError
 
     bad = '[languages]\nengelska = "se"\n[sv]\nprepositions = []\ndocuments = []\nwording = []\n'
     monkeypatch.setattr(lexicon, "_read", lambda name: bad)
     with pytest.raises(AssistantError, match="engelska must map to"):
+        lexicon.wording.__wrapped__("sv")
+    monkeypatch.setattr(lexicon, "_read", lambda name: bad.replace("wording = []\n", ""))
+    with pytest.raises(AssistantError, match="lacks 'wording'"):
         lexicon.wording.__wrapped__("sv")

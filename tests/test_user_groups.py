@@ -80,7 +80,7 @@ def test_a_question_asking_for_the_other_language_s_wording_is_shown_it(
     answer = assistant.ask(question, language)
     assert not answer.abstained and answer.language == language
     line = next(line for line in answer.text.splitlines() if wording in line)
-    assert line.strip().startswith(f"{label}: “")
+    assert line.strip().startswith(f"- {label}: “")  # a bullet under the quote
     n = int(MARKER.findall(line)[-1])
     cited = next(c for c in answer.citations if c.n == n)
     assert wording in (cited.parallel or "") and wording not in cited.quote

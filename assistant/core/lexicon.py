@@ -66,12 +66,16 @@ class Wording:
 
 
 @cache
-def wording(language: str) -> Wording:
+def wording(language: Language) -> Wording:
     """The wording words of questions asked in one language."""
     raw = tomllib.loads(_read("wording.toml"))
-    side, languages = raw[language], dict(raw["languages"])
+    try:
+        side, languages = raw[language], dict(raw["languages"])
+        lists = [frozenset(side[name]) for name in ("prepositions", "documents", "wording")]
+    except KeyError as err:
+        raise AssistantError(f"wording.toml lacks {err}; it needs a [languages] table and, for "
+                             "[sv] and [en], prepositions, documents and wording.") from err
     if wrong := {name for name, code in languages.items() if code not in ("sv", "en")}:
         raise AssistantError(f"wording.toml: {', '.join(sorted(wrong))} must map to \"sv\" or "
                              "\"en\"; fix the [languages] table.")
-    return Wording(languages, frozenset(side["prepositions"]),
-                   frozenset(side["documents"]), frozenset(side["wording"]))
+    return Wording(languages, *lists)

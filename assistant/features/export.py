@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assistant.core.messages import message
 from assistant.core.types import Answer, Reply
-from assistant.pipeline.format import inert, source_name
+from assistant.pipeline.format import inert, parallel_label, shows_parallel, source_name
 
 # **bold**, *italic* and _italic_ runs (an emphasis opens before a non-space, so "5 * 3"
 # stays text, and an underscore inside a word or a URL stays too).
@@ -27,12 +27,16 @@ def from_answer(answer: Answer) -> Reply:
 
 
 def source_list(reply: Reply) -> list[str]:
-    """One entry per citation: number, document and place, the quote, and its original."""
+    """One entry per citation: number, document and place, the quote, its original, and its
+    text in the language whose wording was asked for."""
     entries = []
     for c in reply.citations:
         entry = f"[{c.n}] {source_name(c, reply.language)}: “{c.quote}”"
         if c.original:
             entry += f" ({message('format.original', reply.language)}: “{c.original}”)"
+        if shows_parallel(c):
+            label = parallel_label(c.parallel_language, c.parallel_original, reply.language)
+            entry += f" ({label}: “{c.parallel}”)"
         entries.append(entry)
     return entries
 

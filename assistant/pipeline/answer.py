@@ -35,8 +35,14 @@ class Framing(frozenset[str]):
         return header or super().__contains__(line)
 
 
-FRAMING = Framing(message(key, lang) for lang in LANGUAGES
-                  for key in ("answer.intro", "answer.abstain", "membership.not_covered"))
+# How a line showing the text in the language whose wording was asked for begins.
+PARALLEL_LABELS = tuple(message(key, lang, name=message(name, lang)) for lang in LANGUAGES
+                        for name in ("language.sv", "language.en")
+                        for key in ("answer.parallel_original", "answer.parallel_translation"))
+FRAMING = Framing([message(key, lang) for lang in LANGUAGES
+                   for key in ("answer.intro", "answer.abstain", "membership.not_covered")]
+                  + [message("answer.no_parallel", lang, name=message(name, lang))
+                     for lang in LANGUAGES for name in ("language.sv", "language.en")])
 
 
 def select(judged: Sequence[Judged], tuning: Tuning, later: Collection[str] = ()) -> list[Hit]:
@@ -106,29 +112,59 @@ def citation(n: int, hit: Hit) -> Citation:
 
 def answer_line(hit: Hit, n: int, language: Language, nested: bool = False) -> str:
     """One answer bullet with its marker: the passage, quoted whole, after its list's
-    lead-in sentence (unless it is nested under that lead-in), then the passage in the
+    lead-in sentence (unless it is nested under that lead-in); under it, the passage in the
     language whose wording the question asks for, when there is one."""
     text = hit.chunk.text
     indent = "  " if nested else ""
     if "\n" in text:  # a list (a footnote): each item with its marker
-        line = "\n".join(f"{indent}- {item.lstrip('• ')} [{n}]" for item in text.splitlines())
-    elif nested:
-        line = f"{indent}- {text} [{n}]"
-    else:
-        lead = f"*{hit.chunk.lead_in}* " if hit.chunk.lead_in else ""
-        line = f"- {lead}{text} [{n}]"
-    return line + parallel_line(hit, n, language, indent)
+        return _list_lines(hit, n, language, indent)
+    if nested:
+        return f"{indent}- {text} [{n}]" + _parallel_line(hit, n, language, indent)
+    lead = f"*{hit.chunk.lead_in}* " if hit.chunk.lead_in else ""
+    return f"- {lead}{text} [{n}]" + _parallel_line(hit, n, language, lead_in=bool(lead))
 
 
-def parallel_line(hit: Hit, n: int, language: Language, indent: str = "") -> str:
-    """The passage in the language whose wording the question asks for, under its quote
-    ("" when there is none)."""
+def _list_lines(hit: Hit, n: int, language: Language, indent: str) -> str:
+    """A list passage's items, each with its marker and, when the asked-for language's text
+    has as many items, that item under it (else that text whole after the last)."""
+    items = [item.lstrip("• ") for item in hit.chunk.text.splitlines()]
+    lines = [f"{indent}- {item} [{n}]" for item in items]
+    other = hit.parallel
+    if other is None:
+        return "\n".join(lines)
+    others = other.text.splitlines()
+    if len(others) != len(items):
+        return "\n".join([*lines, _parallel_bullet(other, other.text, n, language, indent)])
+    paired = [(line, _parallel_bullet(other, text.lstrip("• "), n, language, indent))
+              for line, text in zip(lines, others, strict=True)]
+    return "\n".join(part for pair in paired for part in pair)
+
+
+def _parallel_line(hit: Hit, n: int, language: Language, indent: str = "",
+                   lead_in: bool = False) -> str:
+    """The passage (with its lead-in when the quote shows one) in the language whose wording
+    the question asks for, as a bullet under the quote ("" when there is none)."""
     other = hit.parallel
     if other is None:
         return ""
+    text = other.source_text if lead_in else other.text
+    return "\n" + _parallel_bullet(other, text, n, language, indent)
+
+
+def _parallel_bullet(other: Chunk, text: str, n: int, language: Language, indent: str) -> str:
+    """One bullet: the label naming the language (original or translation), the text."""
     label = parallel_label(other.language, other.doc_id == other.family, language)
-    quoted = " ".join(other.text.split())
-    return f"\n{indent}  {label}: “{quoted}” [{n}]"
+    return f"{indent}  - {label}: “{' '.join(text.split())}” [{n}]"
+
+
+def not_in_asked_language(query: Query, cited: Sequence[Hit]) -> str:
+    """The line saying that some quoted passages have no text in the language whose wording
+    the question asks for (an instrument exists in English only), else ""."""
+    wanted = query.wording
+    if wanted is None or all(h.parallel or h.chunk.language == wanted for h in cited):
+        return ""
+    name = {"sv": "language.sv", "en": "language.en"}[wanted]
+    return message("answer.no_parallel", query.language, name=message(name, query.language))
 
 
 def compose(chosen: list[Hit], language: Language, start: int = 0
@@ -224,5 +260,7 @@ def extractive(query: Query, judged: Sequence[Judged], tuning: Tuning,
         lines, hits_cited = compose(group, language, len(cited))
         parts.append(header(group, language, i == 0, records) + "\n\n" + "\n".join(lines))
         cited += hits_cited
+    if missing := not_in_asked_language(query, cited):
+        parts.append(missing)
     citations = [citation(n, hit) for n, hit in enumerate(cited, start=1)]
     return "\n\n".join(parts), citations

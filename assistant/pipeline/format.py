@@ -71,7 +71,7 @@ def parallel_label(of: str, original: bool, language: str) -> str:
     return message(key, language, name=message(name, language))
 
 
-def _parallel(citation: Citation) -> bool:
+def shows_parallel(citation: Citation) -> bool:
     """Whether a citation carries a text in the asked-for language not shown otherwise."""
     return bool(citation.parallel) and citation.parallel != citation.original
 
@@ -80,7 +80,7 @@ def _source_lines(citation: Citation, language: str) -> list[str]:
     lines = [f"[{citation.n}] {source_name(citation, language)}", f"    “{citation.quote}”"]
     if citation.original:
         lines.append(f"    {message('format.original', language)}: “{citation.original}”")
-    if _parallel(citation):
+    if shows_parallel(citation):
         label = parallel_label(citation.parallel_language, citation.parallel_original, language)
         lines.append(f"    {label}: “{citation.parallel}”")
     return lines
@@ -128,9 +128,10 @@ def sources_markdown(answer: Answer, level: int = 3) -> str:
         if c.original:
             original = inert(c.original).replace("\n", "  \n")
             block += f"\n\n*{message('format.original', answer.language)}:*\n\n> {original}"
-        if _parallel(c):
+        if shows_parallel(c):
             label = parallel_label(c.parallel_language, c.parallel_original, answer.language)
-            block += f"\n\n*{inert(label)}:*\n\n> {inert(c.parallel or '')}"
+            parallel = inert(c.parallel or "").replace("\n", "  \n")
+            block += f"\n\n*{inert(label)}:*\n\n> {parallel}"
         blocks.append(block)
     return "\n\n".join(blocks)
 

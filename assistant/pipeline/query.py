@@ -18,6 +18,8 @@ from assistant.pipeline import facts
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 _GENITIVE = re.compile(r"(?:['’]s|s)$")
+_QUOTED = re.compile(r"(?:(?<=\s)|^)[\"“'‘][^\"”'’]+[\"”'’](?!\w)")  # not the ' of "What's"
+_CLAUSE_END = re.compile(r"[,;.!?]")
 
 
 @dataclass(frozen=True)
@@ -88,24 +90,34 @@ def find_names(text: str, known: Collection[str] = ()) -> list[Name]:
 
 
 def worded_in(text: str, language: Language) -> tuple[Language | None, list[tuple[int, int]]]:
-    """The language whose wording a question asks for ("Vad heter de sju områdena på
-    engelska?", "the Swedish original"), and the spans of the words that ask it (they say
-    which text to show, not what it is about); (None, []) when it asks for none."""
+    """The language whose wording a question asks for ("Vad heter målen på engelska?", "the
+    Swedish original"), and the spans of the words that ask it (they say which text to show,
+    not what it is about); (None, []) when it asks for none. A quoted term is never one of
+    them, and the words must be in one clause."""
     lexicon = wording(language)
-    tokens = list(_TOKEN.finditer(text))
+    tokens = _unquoted_tokens(text)
     lower = [t.group(0).lower() for t in tokens]
+    clause = [len(_CLAUSE_END.findall(text, 0, t.start())) for t in tokens]
     for i, word in enumerate(lower):
         wanted = lexicon.languages.get(word)
-        after = lower[i + 1] if i + 1 < len(lower) else ""
-        if wanted is None or (i + 1 < len(tokens) and tokens[i + 1].group(0)[:1].isupper()):
+        same = [j for j in range(len(tokens)) if clause[j] == clause[i]]
+        after = i + 1 if i + 1 in same else None
+        if wanted is None or (after and tokens[after].group(0)[:1].isupper()):
             continue  # not a language, or part of a name ("Svenska Unescorådet")
-        asked = i > 0 and lower[i - 1] in lexicon.prepositions and lexicon.wording & set(lower)
-        document = after in lexicon.documents
+        asking = {j for j in same if lower[j] in lexicon.wording}
+        asked = i - 1 in same and lower[i - 1] in lexicon.prepositions and bool(asking)
+        document = after is not None and lower[after] in lexicon.documents
         if asked or document:
-            marked = {i} | ({i - 1} if asked else set()) | ({i + 1} if document else set())
-            marked |= {j for j, other in enumerate(lower) if other in lexicon.wording}
+            marked = {i} | asking | ({i - 1} if asked else set()) | (
+                {after} if document and after is not None else set())
             return wanted, [(tokens[j].start(), tokens[j].end()) for j in sorted(marked)]
     return None, []
+
+
+def _unquoted_tokens(text: str) -> list[re.Match[str]]:
+    """The word tokens of a text outside quotation marks ('förmedla kontakter')."""
+    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    return [t for t in _TOKEN.finditer(text) if not any(s <= t.start() < e for s, e in quoted)]
 
 
 def blanked(text: str, spans: Collection[tuple[int, int]]) -> str:

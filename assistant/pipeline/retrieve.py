@@ -13,7 +13,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.core.tuning import Tuning
-from assistant.core.types import Hit, Naming
+from assistant.core.types import Hit, Language, Naming
 from assistant.pipeline import facts
 from assistant.pipeline.definitions import asks_definition, defines
 from assistant.pipeline.glossary import cognates, in_english, unnamed
@@ -184,7 +184,7 @@ class HybridRetriever(BaseRetriever):
         return list(first.items()) + [(k, s) for k, s in later if k not in first]
 
     def _items(self, hit: Hit, language: str, source: str | None,
-               wording: str | None = None) -> tuple[Hit, ...]:
+               wording: Language | None = None) -> tuple[Hit, ...]:
         items = []
         for bullet in self.index.list_items(hit.chunk):
             group = self.index.groups[bullet.passage_key]
