@@ -133,6 +133,8 @@ def test_a_fit_into_a_new_folder_gets_the_shipped_tuning_to_write_its_threshold_
     (tmp_path / "file").write_text("x")
     with pytest.raises(AssistantError, match="give a folder"):
         prepare_out(tmp_path / "file")
+    with pytest.raises(AssistantError, match="Cannot write to --out"):
+        prepare_out(tmp_path / "file" / "fit")  # under a file: no folder can be made
 
 
 def test_ablation_names_are_checked_and_entries_it_cannot_measure_refused():
