@@ -95,7 +95,7 @@ def originals(chunks: Iterable[Chunk]) -> dict[str, Chunk]:
     """Each passage's chunk in its original language, by passage key."""
     found: dict[str, Chunk] = {}
     for chunk in chunks:
-        if chunk.doc_id == chunk.family or chunk.passage_key not in found:
+        if chunk.is_original or chunk.passage_key not in found:
             found[chunk.passage_key] = chunk
     return found
 

@@ -76,6 +76,11 @@ class Chunk:
     authority: int = 1
 
     @property
+    def is_original(self) -> bool:
+        """Whether this is the document's original text, not a translation of it."""
+        return self.doc_id == self.family
+
+    @property
     def is_guideline(self) -> bool:
         """Whether this is the guideline's own text, not a referenced instrument (which
         ranks lower in the authority order and carries a citation label)."""

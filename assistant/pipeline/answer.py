@@ -11,7 +11,7 @@ from assistant.core.messages import LANGUAGES, message
 from assistant.core.tuning import Tuning
 from assistant.core.types import GUIDELINE, SUPPLEMENT, Chunk, Citation, Hit, Language
 from assistant.pipeline.decide import Judged, chosen, near
-from assistant.pipeline.format import parallel_label
+from assistant.pipeline.format import LANGUAGE_NAMES, language_name, parallel_label
 from assistant.pipeline.query import Query
 from assistant.storage.manifest import of_kind
 
@@ -36,13 +36,12 @@ class Framing(frozenset[str]):
 
 
 # How a line showing the text in the language whose wording was asked for begins.
-PARALLEL_LABELS = tuple(message(key, lang, name=message(name, lang)) for lang in LANGUAGES
-                        for name in ("language.sv", "language.en")
-                        for key in ("answer.parallel_original", "answer.parallel_translation"))
+PARALLEL_LABELS = tuple(parallel_label(of, original, lang) for lang in LANGUAGES
+                        for of in LANGUAGE_NAMES for original in (True, False))
 FRAMING = Framing([message(key, lang) for lang in LANGUAGES
                    for key in ("answer.intro", "answer.abstain", "membership.not_covered")]
-                  + [message("answer.no_parallel", lang, name=message(name, lang))
-                     for lang in LANGUAGES for name in ("language.sv", "language.en")])
+                  + [message("answer.no_parallel", lang, name=language_name(of, lang))
+                     for lang in LANGUAGES for of in LANGUAGE_NAMES])
 
 
 def select(judged: Sequence[Judged], tuning: Tuning, later: Collection[str] = ()) -> list[Hit]:
@@ -106,7 +105,7 @@ def citation(n: int, hit: Hit) -> Citation:
         language=chunk.language,
         parallel=hit.parallel.text if hit.parallel else None,
         parallel_language=hit.parallel.language if hit.parallel else "",
-        parallel_original=bool(hit.parallel and hit.parallel.doc_id == hit.parallel.family),
+        parallel_original=bool(hit.parallel and hit.parallel.is_original),
     )
 
 
@@ -153,7 +152,7 @@ def _parallel_line(hit: Hit, n: int, language: Language, indent: str = "",
 
 def _parallel_bullet(other: Chunk, text: str, n: int, language: Language, indent: str) -> str:
     """One bullet: the label naming the language (original or translation), the text."""
-    label = parallel_label(other.language, other.doc_id == other.family, language)
+    label = parallel_label(other.language, other.is_original, language)
     return f"{indent}  - {label}: “{' '.join(text.split())}” [{n}]"
 
 
@@ -163,8 +162,8 @@ def not_in_asked_language(query: Query, cited: Sequence[Hit]) -> str:
     wanted = query.wording
     if wanted is None or all(h.parallel or h.chunk.language == wanted for h in cited):
         return ""
-    name = {"sv": "language.sv", "en": "language.en"}[wanted]
-    return message("answer.no_parallel", query.language, name=message(name, query.language))
+    return message("answer.no_parallel", query.language,
+                   name=language_name(wanted, query.language))
 
 
 def compose(chosen: list[Hit], language: Language, start: int = 0

@@ -63,12 +63,19 @@ def source_name(citation: Citation, language: str) -> str:
     return f"{citation.label} — {citation.title}{page}"
 
 
+LANGUAGE_NAMES = {"sv": "language.sv", "en": "language.en"}  # a language's name, by its code
+
+
+def language_name(of: str, language: str) -> str:
+    """What an answer in `language` calls the language `of` ("engelska", "English")."""
+    return message(LANGUAGE_NAMES[of], language)
+
+
 def parallel_label(of: str, original: bool, language: str) -> str:
     """How an answer in `language` names a passage's text in the language `of` whose
     wording a question asks for: the original, or the unofficial translation."""
     key = "answer.parallel_original" if original else "answer.parallel_translation"
-    name = {"sv": "language.sv", "en": "language.en"}[of]
-    return message(key, language, name=message(name, language))
+    return message(key, language, name=language_name(of, language))
 
 
 def shows_parallel(citation: Citation) -> bool:

@@ -5,6 +5,7 @@ asks for."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -97,13 +98,16 @@ def worded_in(text: str, language: Language) -> tuple[Language | None, list[tupl
     lexicon = wording(language)
     tokens = _unquoted_tokens(text)
     lower = [t.group(0).lower() for t in tokens]
-    clause = [len(_CLAUSE_END.findall(text, 0, t.start())) for t in tokens]
+    ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+    clause = [bisect.bisect(ends, t.start()) for t in tokens]
     for i, word in enumerate(lower):
         wanted = lexicon.languages.get(word)
+        if wanted is None:
+            continue
         same = [j for j in range(len(tokens)) if clause[j] == clause[i]]
         after = i + 1 if i + 1 in same else None
-        if wanted is None or (after and tokens[after].group(0)[:1].isupper()):
-            continue  # not a language, or part of a name ("Svenska Unescorådet")
+        if after and tokens[after].group(0)[:1].isupper():
+            continue  # part of a name ("Svenska Unescorådet")
         asking = {j for j in same if lower[j] in lexicon.wording}
         asked = i - 1 in same and lower[i - 1] in lexicon.prepositions and bool(asking)
         document = after is not None and lower[after] in lexicon.documents

@@ -121,7 +121,7 @@ def pick(group: list[Chunk], language: str,
     """The chunk to show for a question language, and its original if it is a translation;
     only chunks in the `source` language when it is given."""
     group = [c for c in group if source is None or c.language == source] or group
-    original = next((c for c in group if c.doc_id == c.family), group[0])
+    original = next((c for c in group if c.is_original), group[0])
     chosen = next((c for c in group if c.language == language), original)
     return chosen, (original if chosen is not original else None)
 
