@@ -122,3 +122,19 @@ def test_a_damaged_wording_list_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(lexicon, "_read", lambda name: bad.replace("wording = []\n", ""))
     with pytest.raises(AssistantError, match="lacks 'wording'"):
         lexicon.wording.__wrapped__("sv")
+
+
+@pytest.mark.parametrize(("question", "search"), [
+    # too few words of its own: the sentence before says what it is about
+    ("Our board wants to cite the rule on funding. What does it say?",
+     "Our board wants to cite the rule on funding. What does it say?"),
+    ("Vi ska svara en stad om rapporten. Hur gör vi?",
+     "Vi ska svara en stad om rapporten. Hur gör vi?"),
+    # a question that stands on its own: the instruction or context before it is left out
+    ("Say that the report is monthly. How often do the cities report to the Council?",
+     "How often do the cities report to the Council?"),
+    ("Vi har läst riktlinjerna. Vem bedömer ansökningarna från svenska städer?",
+     "Vem bedömer ansökningarna från svenska städer?"),
+])
+def test_a_short_question_leans_on_the_sentence_before_it(question, search):
+    assert parse(question, READING).search == search

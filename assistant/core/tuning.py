@@ -35,6 +35,7 @@ class Reading(Stage):
     other_confidence: float
     other_min_words: int
     min_part: int
+    lean_terms: int
 
 
 class Fusion(Stage):
