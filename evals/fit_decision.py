@@ -118,7 +118,7 @@ def best_probability(retriever: HybridRetriever, evidence: Evidence, model: Mode
                      question: str) -> float:
     """The in-sample question's best passage probability (retrieval + decision only)."""
     query = retriever.parse(clean_question(question), "auto")
-    judged = judge(query, retriever.hits(query), evidence, model, retriever.tuning.terms)
+    judged = judge(query, retriever.candidates(query), evidence, model, retriever.tuning.terms)
     return judged[0].probability if judged else 0.0
 
 

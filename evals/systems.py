@@ -88,7 +88,7 @@ class Pipeline:
         language, notice = resolve_language(text, "auto", self.assistant.tuning.reading)
         retriever = self.assistant.retriever
         query = retriever.parse(text, language)
-        shown = retriever.hits(query)  # as the app: the top k and the supplement's later facts
+        shown = retriever.candidates(query)  # as the app: the passages the decision judges
         retrieve_ms = _ms(started)
         started = time.perf_counter()
         answer = self.assistant.answer(query, language, shown, notice)

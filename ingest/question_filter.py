@@ -83,7 +83,11 @@ def filter_retriever(index: SearchIndex, tuning: Tuning) -> HybridRetriever:
     """Retrieval over the passage lists alone: the bank's own lists weigh nothing."""
     from assistant.pipeline.retrieve import HybridRetriever
 
-    alone = tuning.changed({"fusion.bank_weight": 0.0, "fusion.bank_lexical_weight": 0.0})
+    # The supplement at the instruments' share, as when the default bank was filtered: the
+    # Swedish text of the referenced documents is the supplement alone, a handful of
+    # passages whose BM25 list ranks them for almost any Swedish question.
+    alone = tuning.changed({"fusion.bank_weight": 0.0, "fusion.bank_lexical_weight": 0.0,
+                            "ranking.supplement_weight": tuning.ranking.background_weight})
     return HybridRetriever(index=index, tuning=alone, k=TOP)
 
 

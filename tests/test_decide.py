@@ -99,3 +99,17 @@ def test_a_question_asking_two_things_is_answered_from_a_passage_for_each(
                            "språk ska årsrapporten till Unescorådet skrivas?", "sv")
     quoted = " ".join(c.quote for c in answer.citations)
     assert "Vart fjärde år" in quoted and "engelska" in quoted
+
+
+def test_the_decision_judges_passages_ranked_below_the_first_five(full_assistant: Assistant):
+    """The guideline and the instruments indexed, the real decision: the article that answers
+    ranks below the fusion's top five, and is quoted because the decision judges the whole
+    pool; judging five, it refuses."""
+    question = "What lists does the Committee of the 2003 Convention keep?"
+    ranks = {h.chunk.block_id: h.rank for h in full_assistant.retriever.candidates(question, "en")}
+    assert ranks["c2003-art16-1"] > 5
+    answer = full_assistant.ask(question, "en")
+    assert "c2003-art16-1" in [c.chunk_id.split(":")[1] for c in answer.citations]
+    five = full_assistant.tuned(full_assistant.tuning.changed({"selection.pool": 5}))
+    assert five.ask(question, "en").abstained
+

@@ -38,22 +38,23 @@ def all_documents() -> dict[str, str]:
 # What each in-sample set reaches with the calibrated decision (measured on 2026-12-05; see
 # docs/evaluation.md), less about one case of slack. These sets were read while the decision's
 # threshold was chosen (and, before it, while the retired rules were written), so they are
-# in-sample: the blind sets below are the estimate that matters. `conventions` key facts
-# 0.794 -> 0.728 when an answer stopped quoting passages below 0.6 of the best (selection.share).
+# in-sample: the blind sets below are the estimate that matters.
 HELD = {  # set: (least recall@5 per pair, key facts, abstention; most false refusals)
-    "cases": ({"sv->sv": 1.0, "en->en": 0.93, "en->sv": 1.0, "sv->en": 1.0}, 0.76, 0.82, 0.18),
+    "cases": ({"sv->sv": 1.0, "en->en": 0.93, "en->sv": 1.0, "sv->en": 1.0}, 0.79, 0.82, 0.18),
     "holdout": ({"sv->sv": 0.92, "en->en": 1.0}, 0.8, 0.75, 0.19),
-    "conventions": ({"en->en": 0.93, "sv->en": 0.9}, 0.69, 0.83, 0.17),
-    "holdout_conventions_sv": ({"sv->en": 0.95}, 0.8, 0.75, 0.15),
-    "holdout_conventions_en": ({"en->en": 0.85}, 0.45, 0.8, 0.45),
+    "conventions": ({"en->en": 0.93, "sv->en": 0.9}, 0.76, 0.83, 0.14),
+    "holdout_conventions_sv": ({"sv->en": 0.95}, 0.83, 0.75, 0.05),
+    "holdout_conventions_en": ({"en->en": 0.85}, 0.45, 0.8, 0.5),
 }
-# The blind sets (measured 2026-12-05: recall@5 0.873 / 0.842 / 0.974, key facts 0.773,
-# abstention 0.867, false refusals 0.100), less about one case of slack.
-BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS = 0.83, 0.76, 0.83, 0.12
-# The development sets (evals/dev/, tuned on; measured 2026-12-05: least recall@5 0.75 (en->sv,
-# 8 questions), key facts 0.728, abstention 0.843, false refusals 0.187), less about one case of
+# The blind sets (measured 2026-12-05: recall@5 0.921 / 0.917 / 0.974, key facts 0.794,
+# abstention 0.833, false refusals 0.087), less about one case of slack. Abstention was 0.867
+# before the decision judged the top 16 passages instead of 5 (selection.pool, chosen on the
+# in-sample and development sets), and false refusals 0.100.
+BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS = 0.88, 0.78, 0.8, 0.11
+# The development sets (evals/dev/, tuned on; measured 2026-12-05: least recall@5 0.848
+# (sv->en), key facts 0.749, abstention 0.831, false refusals 0.170), less about one case of
 # slack.
-DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS = 0.62, 0.71, 0.83, 0.2
+DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS = 0.82, 0.73, 0.82, 0.19
 
 
 @pytest.fixture(scope="module")

@@ -29,3 +29,15 @@ def test_a_third_bullet_of_one_list_brings_the_lead_in_instead(assistant: Assist
     assert len(council) <= retriever.tuning.ranking.per_list
     lead = next(h for h in hits if h.chunk.block_id == "unescoradet-1")
     assert len(lead.items) == 5  # the lead-in brings the whole list
+
+
+def test_a_later_fact_the_question_asks_for_leads(full_assistant: Assistant):
+    """The supplement keeps more of its score than an instrument (`supplement_weight`), so its
+    fact leads when it is what the question asks; at the instruments' share it did not
+    (the guideline, the supplement and the instruments indexed, as by default)."""
+    for question, language, fact in [
+            ("Vilket kreativt område är nytt sedan 2025?", "sv", "arkitektur"),
+            ("How often is the UNESCO call for applications open?", "en", "vartannat-ar")]:
+        hits = full_assistant.retriever.hits(question, language, 5)
+        assert hits[0].chunk.block_id == fact
+        assert hits[0].chunk.doc_id.startswith("tillagg-senare-uppgifter")

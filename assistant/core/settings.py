@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     chroma_ssl: bool = Field(False, description="Use HTTPS for the Chroma server.")
     embedder: str = Field("e5", description="e5, minilm, or st:<sentence-transformers model>.")
     backend: Backend = Field("extractive", description="Answer backend.")
-    top_k: int = Field(5, ge=1, le=20, description="Passages retrieved per question.")
+    top_k: int = Field(5, ge=1, le=20, description="Passages a generated answer is given.")
     llm_model_path: Path | None = Field(None, description="GGUF file for `llamacpp`.")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint.")
     openai_model: str = Field("local", description="Model name at that endpoint.")

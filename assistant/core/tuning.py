@@ -60,6 +60,7 @@ class Ranking(Stage):
     """How the fused ranking is reordered: authority, the kind of answer asked for, lists."""
 
     background_weight: float
+    supplement_weight: float
     preamble_weight: float
     definition_weight: float
     evidence_weight: float
@@ -97,6 +98,7 @@ class Fit(Stage):
 class Selection(Stage):
     """Which of the passages the decision accepts an answer quotes."""
 
+    pool: int
     margin: float
     share: float
     max_passages: int

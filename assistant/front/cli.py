@@ -53,7 +53,8 @@ def build_parser() -> Parser:
     ask.add_argument("--json", action="store_true", help="Print one JSON object per answer.")
     ask.add_argument("--lang", choices=LANG_CHOICES, default="auto")
     ask.add_argument("--backend", choices=BACKENDS, default=None)
-    ask.add_argument("-k", type=int, default=None, help="Passages to retrieve (1-20).")
+    ask.add_argument("-k", type=int, default=None,
+                     help="Passages a generated answer is given (1-20).")
     register = sub.add_parser("obligations", help="Every 'ska' clause of the guideline: who "
                               "must do what, when, to whom, with its citation.")
     register.add_argument("--actor", help="Only this actor: 'creative cities' or "

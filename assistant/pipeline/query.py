@@ -172,7 +172,8 @@ def parse(text: str, reading: Reading, language: str = "auto", *, known: Collect
     """Parse a cleaned question once. `language`: "auto" or a forced "sv"/"en"; `known`: the
     corpus's own words (names it mentions stay names); `naming`: the index's instrument
     lookup."""
-    asked = asking(text, reading.lean_terms)  # the question's language is that of the sentences that ask
+    # the question's language is that of the sentences that ask
+    asked = asking(text, reading.lean_terms)
     names = find_names(asked, known)
     detected = detect(asked, reading, names, _known_names(asked, known))
     chosen: Language = language if language in ("sv", "en") else (  # type: ignore[assignment]

@@ -13,7 +13,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.core.tuning import Tuning
-from assistant.core.types import Hit, Language, Naming
+from assistant.core.types import Chunk, Hit, Language, Naming
 from assistant.pipeline import facts
 from assistant.pipeline.definitions import asks_definition, defines
 from assistant.pipeline.glossary import cognates, in_english, unnamed
@@ -83,6 +83,12 @@ class HybridRetriever(BaseRetriever):
             hits.append(replace(hit, items=self._items(hit, language, source, parsed.wording)))
         return hits
 
+    def candidates(self, query: str | Query, language: str | None = None,
+                   k: int | None = None) -> list[Hit]:
+        """The passages the decision judges: the top `selection.pool` (at least `k`), and the
+        supplement's later facts."""
+        return self.hits(query, language, max(k or self.k, self.tuning.selection.pool))
+
     def _fused(self, query: str, language: str, source: str | None, depth: int,
                naming: Naming, exclude: Collection[str] = ()) -> Found:
         """One query's passages, BM25 and dense lists of the passages and of their bank
@@ -109,19 +115,28 @@ class HybridRetriever(BaseRetriever):
         return Found(rrf(lists, fusion.rrf_k, weights), within.cosine | dense.cosine, bank)
 
     def _by_authority(self, ranking: Ranking, named: Sequence[str]) -> Ranking:
-        """Authority order: a referenced instrument (or the supplement) the question does not
-        name counts for `background_weight` of its score, so the guideline's own passages
-        lead."""
+        """Authority order: a referenced instrument or the supplement the question does not
+        name keeps only a share of its score (`_authority`), so the guideline's own passages
+        lead; a preamble's recital keeps `preamble_weight` of it."""
         tuned = self.tuning.ranking
 
         def weight(key: str) -> float:
             chunk = self.index.groups[key][0]
-            background = not chunk.is_guideline and chunk.doc_id not in named
             recital = chunk.label.endswith(", Preamble")
-            return ((tuned.background_weight if background else 1.0)
-                    * (tuned.preamble_weight if recital else 1.0))
+            return self._authority(chunk, named) * (tuned.preamble_weight if recital else 1.0)
 
         return reweighted(ranking, weight)
+
+    def _authority(self, chunk: Chunk, named: Sequence[str]) -> float:
+        """The share of its score a passage keeps: the guideline's, or a document the question
+        names, all of it; the supplement's `supplement_weight`; an instrument's
+        `background_weight`."""
+        tuned = self.tuning.ranking
+        if chunk.is_guideline or chunk.doc_id in named:
+            return 1.0
+        if self.index.is_supplement(chunk):
+            return tuned.supplement_weight
+        return tuned.background_weight
 
     def _by_kind(self, ranking: Ranking, parsed: Query, language: str) -> Ranking:
         """What kind of answer the question wants: a passage defining the term it asks

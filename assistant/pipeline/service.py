@@ -19,7 +19,7 @@ from assistant.core.tuning import Reading, Tuning, load_tuning
 from assistant.core.types import SUPPLEMENT, Answer, Hit, Language
 from assistant.pipeline.answer import dated_intro, extractive, later_part
 from assistant.pipeline.citations import verify
-from assistant.pipeline.decide import Model, judge, load_model
+from assistant.pipeline.decide import Judged, Model, judge, load_model
 from assistant.pipeline.generate import Turn, answer_chain, answer_inputs, numbered, standalone
 from assistant.pipeline.llm import LLMConfig, ModelTimeout, chat_model
 from assistant.pipeline.query import Query, asking, detect, find_names
@@ -123,9 +123,9 @@ class Assistant:
             # whose earlier question is context, not a part it asks
             parsed = replace(self.retriever.parse(searched, parsed.language), text=text,
                              parts=(searched,))
-        hits = self.retriever.hits(parsed, k=k)
+        hits = self.retriever.candidates(parsed, k=k)
         retrieve_ms = _ms(started)
-        answer = yield from self.respond(parsed, parsed.language, hits, notice)
+        answer = yield from self.respond(parsed, parsed.language, hits, notice, k)
         timings = answer.timings_ms | {"retrieve": retrieve_ms, "total": _ms(started)}
         yield replace(answer, timings_ms=timings)
 
@@ -135,20 +135,25 @@ class Assistant:
         return _result(self.respond(question, language, hits, notice))
 
     def respond(self, question: str | Query, language: Language, hits: list[Hit],
-                notice: str = "") -> Generator[str, None, Answer]:
-        """Yield checked text (generative backends) and return the checked answer."""
+                notice: str = "", k: int | None = None) -> Generator[str, None, Answer]:
+        """Yield checked text (generative backends) and return the checked answer. The
+        decision judges every passage retrieved; a model is given the first `k` (the
+        retriever's k unless given)."""
         started = time.perf_counter()
         query = self.retriever.parse(question, language)
-        extracted = self._extractive(query, hits, notice)
+        index = self.retriever.index
+        judged = judge(query, hits, index.evidence, self.decision, self.tuning.terms)
+        extracted = self._extractive(query, hits, judged, notice)
         if self.model is None or extracted.abstained:
             answer = extracted  # no passage answers the question: no model can either
         else:
-            answer = yield from self._generated(query.text, language, hits, extracted)
+            answer = yield from self._generated(query.text, language,
+                                                hits[: k or self.retriever.k], extracted)
         return replace(with_scope(answer), timings_ms={"answer": _ms(started)})
 
-    def _extractive(self, query: Query, hits: list[Hit], notice: str) -> Answer:
+    def _extractive(self, query: Query, hits: list[Hit], judged: list[Judged],
+                    notice: str) -> Answer:
         index = self.retriever.index
-        judged = judge(query, hits, index.evidence, self.decision, self.tuning.terms)
         body, citations = extractive(query, judged, self.tuning, index.manifest.documents)
         retrieved = {c.chunk.chunk_id: c.chunk for h in hits for c in (h, *h.items)}
         answer = Answer(
