@@ -138,3 +138,16 @@ def test_a_damaged_wording_list_is_a_clear_error(monkeypatch):
 ])
 def test_a_short_question_leans_on_the_sentence_before_it(question, search):
     assert parse(question, READING).search == search
+
+
+@pytest.mark.parametrize(("question", "search"), [
+    # where the fact is: the passages must name the place, so it stays
+    ("Hur många museer finns i Kiruna?", "Hur många museer finns i Kiruna?"),
+    ("How many libraries are there in Sundsvall?", "How many libraries are there in Sundsvall?"),
+    ("Vilka kreativa städer finns i Danmark?", "Vilka kreativa städer finns i Danmark?"),
+    # who asks: the role it plays
+    ("Kan Kiruna ansöka om att bli kreativ stad?", "Kan en stad ansöka om att bli kreativ stad?"),
+    ("Does Sundsvall have to report in English?", "Does a city have to report in English?"),
+])
+def test_a_place_where_a_fact_is_stays_a_name(question, search):
+    assert parse(question, READING).search == search

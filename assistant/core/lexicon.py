@@ -55,6 +55,13 @@ def roles() -> dict[str, dict[str, str]]:
     return {kind: dict(raw["roles"][kind]) for kind in (PLACE, COUNTRY)}
 
 
+@cache
+def located() -> frozenset[str]:
+    """Words after which a named place is where a fact is, not who asks ("i", "in")."""
+    raw = tomllib.loads(_read("function_words.toml"))
+    return frozenset(w for lang in ("sv", "en") for w in raw["located"][lang])
+
+
 @dataclass(frozen=True)
 class Wording:
     """The words that ask how a text is worded in one language (`wording.toml`)."""

@@ -11,7 +11,14 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from assistant.core.language import Detected, clearly_other, sv_or_en
-from assistant.core.lexicon import function_words, gazetteer, longest_name, roles, wording
+from assistant.core.lexicon import (
+    function_words,
+    gazetteer,
+    located,
+    longest_name,
+    roles,
+    wording,
+)
 from assistant.core.text import asked_parts, split_sentences, stopwords, words
 from assistant.core.tuning import Reading
 from assistant.core.types import UNNAMED, Language, Naming
@@ -179,13 +186,20 @@ def parse(text: str, reading: Reading, language: str = "auto", *, known: Collect
     chosen: Language = language if language in ("sv", "en") else (  # type: ignore[assignment]
         "en" if detected == "other" else detected)
     wanted, spans = worded_in(asked, "en" if detected == "other" else detected)
-    search = as_roles(blanked(asked, spans), names, chosen)
+    search = as_roles(blanked(asked, spans), [n for n in names if not _located(asked, n)],
+                      chosen)
     search = " ".join(search.split()) if spans else search
     return Query(
         text=text, language=chosen, search=search, names=tuple(n.text for n in names),
         parts=tuple(asked_parts(search, reading.min_part)),
         naming=naming(text) if naming else UNNAMED, asks=frozenset(facts.asked_for(search)),
         detected=detected, wording=wanted)
+
+
+def _located(text: str, name: Name) -> bool:
+    """Whether a name follows a word that places a fact there ("bor i X")."""
+    before = words(text[: name.start])
+    return bool(before) and before[-1] in located()
 
 
 def asking(question: str, lean_terms: int = 0) -> str:
