@@ -96,7 +96,7 @@ def bank_rows(retriever: HybridRetriever, evidence: Evidence, rows: Rows, per: i
     for question in sampled(retriever, per):
         exclude = {question.qid, twin(question, retriever)}
         query = retriever.parse(question.text, question.language)
-        stems = question_stems(query)
+        stems = question_stems(query, evidence, limits)
         for hit in retriever.hits(query, exclude=exclude):
             values = features(query, hit, evidence, stems, limits, exclude, question.passage_key)
             rows.add(values, int(answers(hit, question.passage_key)))
@@ -108,7 +108,7 @@ def negative_rows(retriever: HybridRetriever, evidence: Evidence, rows: Rows,
     tuning = retriever.tuning
     for item in yaml.safe_load(path.read_text("utf-8")):
         query = retriever.parse(clean_question(item["question"]), item["language"])
-        stems = question_stems(query)
+        stems = question_stems(query, evidence, tuning.terms)
         for hit in retriever.hits(query):
             rows.add(features(query, hit, evidence, stems, tuning.terms), 0,
                      tuning.fit.negative_weight)

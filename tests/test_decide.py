@@ -8,10 +8,17 @@ import math
 
 import pytest
 
-from assistant.core.text import terms
+from assistant.core.text import stem_of, terms
 from assistant.core.tuning import load_tuning
 from assistant.core.types import BankQuestion, Chunk
-from assistant.pipeline.decide import FEATURES, Model, load_model, part_queries
+from assistant.pipeline.decide import (
+    FEATURES,
+    Model,
+    compound_parts,
+    load_model,
+    part_queries,
+    question_stems,
+)
 from assistant.pipeline.query import parse
 from assistant.pipeline.service import Assistant
 from assistant.storage.evidence import Evidence
@@ -113,3 +120,18 @@ def test_the_decision_judges_passages_ranked_below_the_first_five(full_assistant
     five = full_assistant.tuned(full_assistant.tuning.changed({"selection.pool": 5}))
     assert five.ask(question, "en").abstained
 
+
+
+def test_a_compound_no_text_uses_is_read_as_its_parts():
+    """'Musikstäderna' is in no passage or bank question; 'musik' and 'städerna' are, so a
+    question about it covers their passages. A word the texts use stays whole, and a compound
+    whose parts they do not use stays one unknown word."""
+    evidence, limits = _evidence(), load_tuning("e5").terms
+    asked = parse("Musikstäderna?", load_tuning("e5").reading, "sv")
+    assert question_stems(asked) == terms("musikstäderna", "sv")
+    stems = question_stems(asked, evidence, limits)
+    assert stems == [stem_of("musik", "sv"), stem_of("städerna", "sv")]
+    assert evidence.coverage(stems, "d#c", "sv") > 0.0 == evidence.coverage(
+        question_stems(asked), "d#c", "sv")
+    assert compound_parts("städerna", evidence, limits) == terms("städerna", "sv")
+    assert compound_parts("köttbullarna", evidence, limits) == terms("köttbullarna", "sv")

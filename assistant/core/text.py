@@ -42,9 +42,18 @@ def question_words() -> dict[str, frozenset[str]]:
 
 def terms(text: str, language: str) -> list[str]:
     """Content terms: words minus stopwords, Snowball-stemmed in the given language."""
+    return _stemmer(language).stemWords(content_words(text, language))
+
+
+def content_words(text: str, language: str) -> list[str]:
+    """Content words, unstemmed: words minus stopwords."""
     stop = stopwords(language)
-    kept = [w for w in words(text) if w not in stop]
-    return _stemmer(language).stemWords(kept)
+    return [w for w in words(text) if w not in stop]
+
+
+def stem_of(word: str, language: str) -> str:
+    """One word's Snowball stem in the given language."""
+    return str(_stemmer(language).stemWord(word))
 
 
 def split_sentences(text: str) -> list[str]:

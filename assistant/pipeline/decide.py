@@ -16,7 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from assistant.core.errors import AssistantError
-from assistant.core.text import terms
+from assistant.core.text import content_words, stem_of, terms
 from assistant.core.tuning import Selection, Terms, Tuning, fitted_for
 from assistant.core.types import Hit
 from assistant.pipeline import facts
@@ -66,9 +66,33 @@ def load_model(embedder: str) -> Model:
                              "`python -m evals.fit_decision`.") from err
 
 
-def question_stems(query: Query) -> list[str]:
-    """The content stems of a question, without the words that name an instrument."""
-    return terms(unnamed(query.search, query.naming.spans), query.asked_in)
+def question_stems(query: Query, evidence: Evidence | None = None,
+                   limits: Terms | None = None) -> list[str]:
+    """The content stems of a question, without the words that name an instrument. With
+    `evidence`, a Swedish compound no passage or bank question uses is read as its two
+    parts when they are used ("rapporteringskravet": rapportering, krav)."""
+    text = unnamed(query.search, query.naming.spans)
+    if evidence is None or limits is None or query.asked_in != "sv":
+        return terms(text, query.asked_in)
+    found: list[str] = []
+    for word in content_words(text, "sv"):
+        stem = stem_of(word, "sv")
+        found += [stem] if evidence.known(stem, "sv") else compound_parts(word, evidence, limits)
+    return found
+
+
+def compound_parts(word: str, evidence: Evidence, limits: Terms) -> list[str]:
+    """A Swedish compound's modifier and head, as stems, when both are used (the longest
+    modifier first, a linking s dropped; the lengths of the term list's compounds), else
+    the word's own stem."""
+    for cut in range(len(word) - limits.min_head, limits.min_modifier - 1, -1):
+        head, tail = word[:cut], word[cut:]
+        for modifier in (head, head[:-1]) if head.endswith("s") else (head,):
+            parts = [stem_of(modifier, "sv"), stem_of(tail, "sv")]
+            if (len(modifier) >= limits.min_modifier
+                    and all(evidence.known(p, "sv") for p in parts)):
+                return parts
+    return [stem_of(word, "sv")]
 
 
 def features(query: Query, hit: Hit, evidence: Evidence, stems: Sequence[str], limits: Terms,
@@ -119,7 +143,7 @@ def judge(query: Query, hits: Sequence[Hit], evidence: Evidence, model: Model,
     """Every candidate passage with its probability, most likely first: a passage answers
     a question when it answers the whole or one of its parts."""
     asked = [query, *part_queries(query)]
-    stems = [question_stems(q) for q in asked]
+    stems = [question_stems(q, evidence, limits) for q in asked]
 
     def judged(hit: Hit) -> Judged:
         p = [model.probability(features(q, hit, evidence, s, limits))

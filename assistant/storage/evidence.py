@@ -110,6 +110,10 @@ class Evidence:
         missing = sum(w for s, w in weights.items() if not self._known(s, language, own, exclude))
         return missing / sum(weights.values())
 
+    def known(self, stem: str, language: str) -> bool:
+        """Whether any passage or bank question uses the stem."""
+        return self._df[language][stem] > 0
+
     def _known(self, stem: str, language: str, own: str, exclude: Collection[str]) -> bool:
         df = self._df[language][stem]
         if not own or not exclude:
