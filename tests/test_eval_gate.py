@@ -43,7 +43,7 @@ HELD = {  # set: (least recall@5 per pair, key facts, abstention; most false ref
     "cases": ({"sv->sv": 1.0, "en->en": 0.93, "en->sv": 1.0, "sv->en": 1.0}, 0.79, 0.82, 0.18),
     "holdout": ({"sv->sv": 0.92, "en->en": 1.0}, 0.8, 0.75, 0.19),
     "conventions": ({"en->en": 0.93, "sv->en": 0.9}, 0.76, 0.83, 0.14),
-    "holdout_conventions_sv": ({"sv->en": 0.95}, 0.83, 0.75, 0.05),
+    "holdout_conventions_sv": ({"sv->en": 0.95}, 0.8, 0.75, 0.05),
     "holdout_conventions_en": ({"en->en": 0.85}, 0.45, 0.8, 0.5),
 }
 # The blind sets (measured 2026-12-05: recall@5 0.921 / 0.917 / 0.974, key facts 0.794,
@@ -52,9 +52,9 @@ HELD = {  # set: (least recall@5 per pair, key facts, abstention; most false ref
 # in-sample and development sets), and false refusals 0.100.
 BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS = 0.88, 0.78, 0.8, 0.11
 # The development sets (evals/dev/, tuned on; measured 2026-12-05: least recall@5 0.848
-# (sv->en), key facts 0.749, abstention 0.831, false refusals 0.170), less about one case of
+# (sv->en), key facts 0.754, abstention 0.843, false refusals 0.158), less about one case of
 # slack.
-DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS = 0.82, 0.73, 0.82, 0.19
+DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS = 0.82, 0.74, 0.83, 0.17
 
 
 @pytest.fixture(scope="module")
