@@ -151,3 +151,14 @@ def test_a_short_question_leans_on_the_sentence_before_it(question, search):
 ])
 def test_a_place_where_a_fact_is_stays_a_name(question, search):
     assert parse(question, READING).search == search
+
+
+def test_a_leaning_question_keeps_its_own_language():
+    """The sentence a short question leans on is searched with it, but the language is the
+    asking sentence's."""
+    query = parse("I read the Swedish guideline yesterday evening. Vad står det?", READING)
+    assert query.language == "sv" and query.search.startswith("I read the Swedish guideline")
+
+
+def test_a_genitive_place_after_i_is_still_its_role():
+    assert parse("Vad står i Kirunas ansökan?", READING).search == "Vad står i en stads ansökan?"

@@ -41,3 +41,6 @@ def test_a_later_fact_the_question_asks_for_leads(full_assistant: Assistant):
         hits = full_assistant.retriever.hits(question, language, 5)
         assert hits[0].chunk.block_id == fact
         assert hits[0].chunk.doc_id.startswith("tillagg-senare-uppgifter")
+        held = full_assistant.tuned(full_assistant.tuning.changed(
+            {"ranking.supplement_weight": full_assistant.tuning.ranking.background_weight}))
+        assert held.retriever.hits(question, language, 5)[0].chunk.block_id != fact

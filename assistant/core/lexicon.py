@@ -56,10 +56,14 @@ def roles() -> dict[str, dict[str, str]]:
 
 
 @cache
-def located() -> frozenset[str]:
+def located(language: Language) -> frozenset[str]:
     """Words after which a named place is where a fact is, not who asks ("i", "in")."""
     raw = tomllib.loads(_read("function_words.toml"))
-    return frozenset(w for lang in ("sv", "en") for w in raw["located"][lang])
+    try:
+        return frozenset(raw["located"][language])
+    except KeyError as err:
+        raise AssistantError(f"function_words.toml lacks {err}; it needs a [located] table "
+                             "with a list for sv and for en.") from err
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from assistant.core.errors import AssistantError
-from assistant.core.text import content_words, stem_of, terms
+from assistant.core.text import content_words, stem_of, terms, words
 from assistant.core.tuning import Selection, Terms, Tuning, fitted_for
 from assistant.core.types import Hit
 from assistant.pipeline import facts
@@ -70,21 +70,24 @@ def question_stems(query: Query, evidence: Evidence | None = None,
                    limits: Terms | None = None) -> list[str]:
     """The content stems of a question, without the words that name an instrument. With
     `evidence`, a Swedish compound no passage or bank question uses is read as its two
-    parts when they are used ("rapporteringskravet": rapportering, krav)."""
+    parts when they are used ("stödbrevskravet": stödbrev, krav); a place it names is
+    never split."""
     text = unnamed(query.search, query.naming.spans)
     if evidence is None or limits is None or query.asked_in != "sv":
         return terms(text, query.asked_in)
+    named = {w for name in query.names for w in words(name)}
     found: list[str] = []
     for word in content_words(text, "sv"):
         stem = stem_of(word, "sv")
-        found += [stem] if evidence.known(stem, "sv") else compound_parts(word, evidence, limits)
+        whole = word in named or evidence.known(stem, "sv")
+        found += [stem] if whole else compound_parts(word, evidence, limits)
     return found
 
 
 def compound_parts(word: str, evidence: Evidence, limits: Terms) -> list[str]:
     """A Swedish compound's modifier and head, as stems, when both are used (the longest
-    modifier first, a linking s dropped; the lengths of the term list's compounds), else
-    the word's own stem."""
+    modifier first, a linking s dropped; the modifier at least `min_modifier` letters and
+    the head, as written, at least `min_head`), else the word's own stem."""
     for cut in range(len(word) - limits.min_head, limits.min_modifier - 1, -1):
         head, tail = word[:cut], word[cut:]
         for modifier in (head, head[:-1]) if head.endswith("s") else (head,):

@@ -45,7 +45,7 @@ def resolve_language(question: str, lang: str, reading: Reading) -> tuple[Langua
         return lang, ""  # type: ignore[return-value]
     if lang != "auto":
         raise AssistantError(f"Unknown language {lang!r}; use one of: {', '.join(LANG_CHOICES)}.")
-    asked = asking(question, reading.lean_terms)
+    asked = asking(question)
     detected = detect(asked, reading, find_names(asked))
     if detected == "other":  # answered in English, with a notice saying so
         return "en", message("service.unsupported_language", "en")
