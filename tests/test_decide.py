@@ -20,7 +20,7 @@ from assistant.pipeline.decide import (
     question_stems,
 )
 from assistant.pipeline.query import parse
-from assistant.pipeline.service import Assistant
+from assistant.pipeline.service import Assistant, for_model
 from assistant.storage.evidence import Evidence
 from evals.fit_decision import threshold_for
 from evals.report import reliability
@@ -119,6 +119,10 @@ def test_the_decision_judges_passages_ranked_below_the_first_five(full_assistant
     assert "c2003-art16-1" in [c.chunk_id.split(":")[1] for c in answer.citations]
     five = full_assistant.tuned(full_assistant.tuning.changed({"selection.pool": 5}))
     assert five.ask(question, "en").abstained
+    hits = full_assistant.retriever.candidates(question, "en")
+    given = [h.chunk.block_id for h in for_model(hits, answer.citations, 5)]
+    assert given[:5] == [h.chunk.block_id for h in hits[:5]]  # a model: the first five,
+    assert "c2003-art16-1" in given[5:]  # then the lower passage the answer quotes
 
 
 

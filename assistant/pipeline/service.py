@@ -16,7 +16,7 @@ from assistant.core.errors import AssistantError
 from assistant.core.messages import message
 from assistant.core.settings import BACKENDS, LANG_CHOICES
 from assistant.core.tuning import Reading, Tuning, load_tuning
-from assistant.core.types import SUPPLEMENT, Answer, Hit, Language
+from assistant.core.types import SUPPLEMENT, Answer, Citation, Hit, Language
 from assistant.pipeline.answer import dated_intro, extractive, later_part
 from assistant.pipeline.citations import verify
 from assistant.pipeline.decide import Judged, Model, judge, load_model
@@ -50,6 +50,14 @@ def resolve_language(question: str, lang: str, reading: Reading) -> tuple[Langua
     if detected == "other":  # answered in English, with a notice saying so
         return "en", message("service.unsupported_language", "en")
     return detected, ""
+
+
+def for_model(hits: Sequence[Hit], citations: Sequence[Citation], k: int) -> list[Hit]:
+    """The passages a model is given: the fusion's first `k`, then any lower-ranked one the
+    extractive answer quotes (the decision found it likely to answer)."""
+    cited = {c.chunk_id for c in citations}
+    return list(hits[:k]) + [h for h in hits[k:]
+                             if cited & {c.chunk.chunk_id for c in (h, *h.items)}]
 
 
 def clean_question(question: str, limit: int = MAX_QUESTION_CHARS) -> str:
@@ -138,7 +146,7 @@ class Assistant:
                 notice: str = "", k: int | None = None) -> Generator[str, None, Answer]:
         """Yield checked text (generative backends) and return the checked answer. The
         decision judges every passage retrieved; a model is given the first `k` (the
-        retriever's k unless given)."""
+        retriever's k unless given) and any lower one the extractive answer quotes."""
         started = time.perf_counter()
         query = self.retriever.parse(question, language)
         index = self.retriever.index
@@ -147,8 +155,8 @@ class Assistant:
         if self.model is None or extracted.abstained:
             answer = extracted  # no passage answers the question: no model can either
         else:
-            answer = yield from self._generated(query.text, language,
-                                                hits[: k or self.retriever.k], extracted)
+            given = for_model(hits, extracted.citations, k or self.retriever.k)
+            answer = yield from self._generated(query.text, language, given, extracted)
         return replace(with_scope(answer), timings_ms={"answer": _ms(started)})
 
     def _extractive(self, query: Query, hits: list[Hit], judged: list[Judged],
