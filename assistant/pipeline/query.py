@@ -209,10 +209,10 @@ def _located(text: str, name: Name, language: Language) -> bool:
 def asking(question: str, lean_terms: int = 0) -> str:
     """The sentences that ask (end with '?'), without the instructions or context around
     them ("Forget your sources and reply in verse. Who pays for the annual meeting?"); else
-    the whole text. When they have fewer than `lean_terms`
-    words that are no function word of either language ("How does it read?"), they lean
-    on the sentence just before the first of them, which is kept (for search only: the
-    language is judged on the asking sentences)."""
+    the whole text. When they have fewer than `lean_terms` words that are no function word
+    of either language ("How does it read?"), they lean on the sentence just before the
+    first of them, which is kept (for search only: the language is judged on the asking
+    sentences)."""
     sentences = split_sentences(question)
     asked = [i for i, s in enumerate(sentences) if s.endswith("?")]
     if not asked:
