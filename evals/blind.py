@@ -12,7 +12,7 @@ from assistant.core.errors import AssistantError
 from assistant.pipeline.service import Assistant
 from assistant.pipeline.support import SupportChecker
 from evals.cases import load_cases
-from evals.report import case_rows, reliability
+from evals.report import case_rows, reliability, separation
 from evals.run import CaseResult, evaluate, summarise
 from evals.systems import Pipeline
 
@@ -32,7 +32,7 @@ def _round(value: float | None) -> float | None:
 
 def set_figures(results: list[CaseResult]) -> dict[str, Any]:
     """One set's size and headline figures, as `blind.json` holds them."""
-    summary = summarise(results)
+    summary, rows = summarise(results), case_rows(results)
     retrieval: dict[str, dict[str, float]] = summary["retrieval"]  # type: ignore[assignment]
     return {
         "n": len(results),
@@ -43,7 +43,8 @@ def set_figures(results: list[CaseResult]) -> dict[str, Any]:
         "correct_abstention": _round(summary["correct_abstention"]),  # type: ignore[arg-type]
         "false_refusals": _round(summary["false_refusals"]),  # type: ignore[arg-type]
         "language_match": _round(summary["language_match"]),  # type: ignore[arg-type]
-        "reliability": reliability(case_rows(results)),
+        "separation_auc": _round(separation(rows)),
+        "reliability": reliability(rows),
         "failed": [{"id": r.case.id, "failures": r.failures} for r in results if r.failures],
     }
 

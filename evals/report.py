@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from evals.run import KS, MAX_FALSE_REFUSALS, PAIRS, THRESHOLDS, CaseResult  # noqa: E402
 
@@ -123,6 +124,17 @@ def reliability(cases: Sequence[Mapping[str, Any]], bins: int = BINS) -> list[di
     return out
 
 
+def separation(cases: Sequence[Mapping[str, Any]]) -> float | None:
+    """How well the decision's confidence separates the questions the documents answer from
+    those they do not: the ROC AUC over the cases (1.0 perfect, 0.5 chance; None unless the
+    set has both). A threshold can only trade refusals for abstentions along this curve."""
+    scored = [(c["scores"]["confidence"], c["answerable"]) for c in cases
+              if "confidence" in c["scores"]]
+    if len({answerable for _, answerable in scored}) < 2:
+        return None
+    return float(roc_auc_score([a for _, a in scored], [p for p, _ in scored]))
+
+
 def reliability_plot(cases: Sequence[Mapping[str, Any]]) -> plt.Figure:
     """The reliability plot: predicted against observed, with the diagonal and the bin sizes."""
     rows = reliability(cases)
@@ -221,6 +233,8 @@ def write_html(report: Mapping[str, Any], path: Path) -> None:
                  f"labels: accuracy {_fmt(calibration.get('accuracy'))}, kappa "
                  f"{_fmt(calibration.get('kappa'))}.</p>" if calibration else "")
     plot = _svg(reliability_plot(systems["ours"]["cases"]))
+    auc = (f"<p>Separation of answerable from unanswerable cases (ROC AUC of the probability): "
+           f"{_fmt(separation(systems['ours']['cases']))}.</p>")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}
@@ -236,7 +250,7 @@ font-size:13px;text-align:left}}svg{{max-width:100%;height:auto}}</style></head>
 <h2>Recall@k per language pair</h2>{recall_plot(systems)}
 <h2>Headline metrics</h2>{metrics_plot(systems)}
 <h2>Pass / fail per case</h2>{cases_plot(systems)}
-<h2>Reliability of the answer-or-refuse decision</h2>{plot}
+<h2>Reliability of the answer-or-refuse decision</h2>{auc}{plot}
 <h2>Failing cases</h2>{_failures_table(report)}
 </body></html>
 """

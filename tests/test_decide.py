@@ -23,7 +23,7 @@ from assistant.pipeline.query import parse
 from assistant.pipeline.service import Assistant, for_model
 from assistant.storage.evidence import Evidence
 from evals.fit_decision import threshold_for
-from evals.report import reliability
+from evals.report import reliability, separation
 
 
 def _chunk(key: str, text: str, language: str = "sv") -> Chunk:
@@ -85,6 +85,17 @@ def test_reliability_bins_predicted_against_observed():
     rows = reliability(cases)
     assert [(r["cases"], r["observed"]) for r in rows] == [(2, 0.5), (2, 1.0)]
     assert rows[0]["predicted"] == pytest.approx(0.065)
+
+
+def test_separation_is_the_auc_of_the_confidence_over_answerable_questions():
+    def cases(*scored: tuple[float, bool]) -> list[dict[str, object]]:
+        return [{"answerable": a, "scores": {"confidence": p}} for p, a in scored]
+
+    assert separation(cases((0.9, True), (0.4, True), (0.3, False))) == 1.0
+    assert separation(cases((0.9, False), (0.4, True), (0.3, True))) == 0.0
+    assert separation(cases((0.5, True), (0.5, False))) == 0.5  # a tie separates nothing
+    assert separation(cases((0.6, True), (0.2, False), (0.4, True), (0.5, False))) == 0.75
+    assert separation(cases((0.9, True), (0.1, True))) is None  # no unanswerable question
 
 
 def test_each_part_of_a_question_is_judged_as_a_question_of_its_own():

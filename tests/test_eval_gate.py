@@ -4,6 +4,7 @@ threshold; failures name the cases. Also the report that `python -m evals` write
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -51,6 +52,10 @@ HELD = {  # set: (least recall@5 per pair, key facts, abstention; most false ref
 # before the decision judged the top 16 passages instead of 5 (selection.pool, chosen on the
 # in-sample and development sets), and false refusals 0.100.
 BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS = 0.88, 0.78, 0.8, 0.11
+# How well the decision separates answerable from unanswerable questions (ROC AUC; measured
+# 2026-12-05: blind 0.901, development 0.911), less 0.03: one unanswerable question moved from
+# the bottom of the ranking to the top lowers it by 1 / unanswerable (1/30 blind, 1/89 dev).
+BLIND_SEPARATION, DEV_SEPARATION = 0.87, 0.88
 # The development sets (evals/dev/, tuned on; measured 2026-12-05: least recall@5 0.848
 # (sv->en), key facts 0.754, abstention 0.843, false refusals 0.158), less about one case of
 # slack.
@@ -133,9 +138,11 @@ def test_python_m_evals_writes_json_and_html(data_dir: Path, tmp_path: Path,
     assert report["command"] == "python -m evals " + " ".join(args)
     assert set(report["systems"]) == {"ours", "baseline"} and report["cases"]["count"] == 3
     assert report["ratio"]["false_refusals"] is None and "recall@5 en->en" in report["ratio"]
+    page = (tmp_path / "latest.html").read_text(encoding="utf-8")
     parser = _Tags()
-    parser.feed((tmp_path / "latest.html").read_text(encoding="utf-8"))
+    parser.feed(page)
     assert parser.tags.count("svg") == 4 and "table" in parser.tags
+    assert re.search(r"\(ROC AUC of the probability\): [01]\.\d{3}\.", page)  # 1 unanswerable
 
 
 def test_bad_case_ids_are_refused_with_exit_status_2(data_dir: Path, tmp_path: Path,
@@ -149,9 +156,10 @@ def test_bad_case_ids_are_refused_with_exit_status_2(data_dir: Path, tmp_path: P
 # answerable, unanswerable) and the floors it is held at.
 SET_FOLDERS = {
     "blind": ("--blind", "blind.json", {"guideline", "instruments"}, (110, 80, 30),
-              (BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS)),
+              (BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS,
+               BLIND_SEPARATION)),
     "dev": ("--dev", "dev.json", {"guideline", "instruments", "fresh"}, (260, 171, 89),
-            (DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS)),
+            (DEV_RECALL, DEV_KEY_FACTS, DEV_ABSTENTION, DEV_REFUSALS, DEV_SEPARATION)),
 }
 
 
@@ -163,7 +171,8 @@ def test_python_m_evals_writes_every_set_of_a_folder(folder: str, full_index_dir
     """`python -m evals --blind` over evals/blind/ (written from the documents alone, frozen
     before any tuning, never tuned on) and `--dev` over evals/dev/ (written the same way after
     the blind sets were frozen; tuned on): a report per set, held at the measured level."""
-    flag, name, sets, size, (recall, key_facts, abstention, refusals) = SET_FOLDERS[folder]
+    flag, name, sets, size, floors = SET_FOLDERS[folder]
+    recall, key_facts, abstention, refusals, separation = floors
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(full_index_dir.parent))
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(SHARED_SOURCES))
     assert main([flag, "--out", str(tmp_path)]) == 0
@@ -177,4 +186,5 @@ def test_python_m_evals_writes_every_set_of_a_folder(folder: str, full_index_dir
     assert every["correct_abstention"] >= abstention
     assert every["false_refusals"] <= refusals
     assert every["key_facts"] >= key_facts
+    assert every["separation_auc"] >= separation
     assert sum(row["cases"] for row in every["reliability"]) == size[0]
