@@ -108,11 +108,16 @@ def metrics_plot(systems: Mapping[str, Mapping[str, Any]]) -> str:
 BINS = 10
 
 
+def _scored(cases: Sequence[Mapping[str, Any]]) -> list[tuple[float, float]]:
+    """(the decision's confidence, 1.0 if the documents answer the case) per scored case."""
+    return [(c["scores"]["confidence"], float(c["answerable"])) for c in cases
+            if "confidence" in c["scores"]]
+
+
 def reliability(cases: Sequence[Mapping[str, Any]], bins: int = BINS) -> list[dict[str, float]]:
     """Predicted against observed: the decision's confidence for each case's best passage,
     binned, beside the share of the bin's cases that the documents answer."""
-    scored = [(c["scores"]["confidence"], float(c["answerable"])) for c in cases
-              if "confidence" in c["scores"]]
+    scored = _scored(cases)
     out = []
     for i in range(bins):
         low, high = i / bins, (i + 1) / bins
@@ -125,11 +130,9 @@ def reliability(cases: Sequence[Mapping[str, Any]], bins: int = BINS) -> list[di
 
 
 def separation(cases: Sequence[Mapping[str, Any]]) -> float | None:
-    """How well the decision's confidence separates the questions the documents answer from
-    those they do not: the ROC AUC over the cases (1.0 perfect, 0.5 chance; None unless the
-    set has both). A threshold can only trade refusals for abstentions along this curve."""
-    scored = [(c["scores"]["confidence"], c["answerable"]) for c in cases
-              if "confidence" in c["scores"]]
+    """The ROC AUC of the decision's confidence over answerable and unanswerable cases (None
+    unless there are both): a threshold only picks a point on the curve it sums up."""
+    scored = _scored(cases)
     if len({answerable for _, answerable in scored}) < 2:
         return None
     return float(roc_auc_score([a for _, a in scored], [p for p, _ in scored]))

@@ -4,7 +4,6 @@ threshold; failures name the cases. Also the report that `python -m evals` write
 from __future__ import annotations
 
 import json
-import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from assistant.pipeline.service import Assistant
 from assistant.pipeline.support import SupportChecker
 from evals.__main__ import main
 from evals.cases import CASES_FILE, load_cases
+from evals.report import separation
 from evals.run import CaseResult, evaluate, gate, summarise
 from evals.systems import NaiveRAG, Pipeline
 from ingest.loaders import load_corpus
@@ -53,9 +53,10 @@ HELD = {  # set: (least recall@5 per pair, key facts, abstention; most false ref
 # in-sample and development sets), and false refusals 0.100.
 BLIND_RECALL, BLIND_KEY_FACTS, BLIND_ABSTENTION, BLIND_REFUSALS = 0.88, 0.78, 0.8, 0.11
 # How well the decision separates answerable from unanswerable questions (ROC AUC; measured
-# 2026-12-05: blind 0.901, development 0.911), less 0.03: one unanswerable question moved from
-# the bottom of the ranking to the top lowers it by 1 / unanswerable (1/30 blind, 1/89 dev).
-BLIND_SEPARATION, DEV_SEPARATION = 0.87, 0.88
+# 2026-12-05: blind 0.901, development 0.911), less about one case of slack: one unanswerable
+# question moved from the bottom of the ranking to the top lowers it by 1 / unanswerable
+# (0.033 blind, 0.011 dev).
+BLIND_SEPARATION, DEV_SEPARATION = 0.86, 0.88
 # The development sets (evals/dev/, tuned on; measured 2026-12-05: least recall@5 0.848
 # (sv->en), key facts 0.754, abstention 0.843, false refusals 0.158), less about one case of
 # slack.
@@ -142,7 +143,8 @@ def test_python_m_evals_writes_json_and_html(data_dir: Path, tmp_path: Path,
     parser = _Tags()
     parser.feed(page)
     assert parser.tags.count("svg") == 4 and "table" in parser.tags
-    assert re.search(r"\(ROC AUC of the probability\): [01]\.\d{3}\.", page)  # 1 unanswerable
+    auc = separation(report["systems"]["ours"]["cases"])  # 2 answerable, 1 unanswerable
+    assert auc is not None and f"(ROC AUC of the probability): {auc:.3f}." in page
 
 
 def test_bad_case_ids_are_refused_with_exit_status_2(data_dir: Path, tmp_path: Path,
@@ -172,7 +174,7 @@ def test_python_m_evals_writes_every_set_of_a_folder(folder: str, full_index_dir
     before any tuning, never tuned on) and `--dev` over evals/dev/ (written the same way after
     the blind sets were frozen; tuned on): a report per set, held at the measured level."""
     flag, name, sets, size, floors = SET_FOLDERS[folder]
-    recall, key_facts, abstention, refusals, separation = floors
+    recall, key_facts, abstention, refusals, separates = floors
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(full_index_dir.parent))
     monkeypatch.setenv("ASSISTANT_SOURCES_DIR", str(SHARED_SOURCES))
     assert main([flag, "--out", str(tmp_path)]) == 0
@@ -186,5 +188,5 @@ def test_python_m_evals_writes_every_set_of_a_folder(folder: str, full_index_dir
     assert every["correct_abstention"] >= abstention
     assert every["false_refusals"] <= refusals
     assert every["key_facts"] >= key_facts
-    assert every["separation_auc"] >= separation
+    assert every["separation_auc"] >= separates
     assert sum(row["cases"] for row in every["reliability"]) == size[0]
