@@ -32,7 +32,7 @@ from assistant.storage.store import StoreConfig
 from evals.blind import BLIND_DIR, DEV_DIR, run_blind
 from evals.calibrate import calibration_report
 from evals.cases import CASES_FILE, Case, load_cases
-from evals.report import case_rows, print_table, ratios, write_html, write_json
+from evals.report import case_rows, print_table, ratios, separation, write_html, write_json
 from evals.run import MAX_FALSE_REFUSALS, THRESHOLDS, evaluate, gate, summarise
 from evals.systems import NaiveRAG, Pipeline, System
 from ingest.pipeline import load_documents
@@ -119,6 +119,7 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
                   "answerable": sum(c.answerable for c in cases)},
         "thresholds": THRESHOLDS | {"max_false_refusals": MAX_FALSE_REFUSALS},
         "systems": results,
+        "separation_auc": separation(ours["cases"]),
         "gate": {"passed": not ours["gate"], "failures": ours["gate"]},
     }
     if not args.no_calibration:

@@ -144,7 +144,8 @@ def test_python_m_evals_writes_json_and_html(data_dir: Path, tmp_path: Path,
     parser.feed(page)
     assert parser.tags.count("svg") == 4 and "table" in parser.tags
     auc = separation(report["systems"]["ours"]["cases"])  # 2 answerable, 1 unanswerable
-    assert auc is not None and f"(ROC AUC of the probability): {auc:.3f}." in page
+    assert auc is not None and report["separation_auc"] == auc
+    assert f"(ROC AUC of the probability): {auc:.3f}." in page
 
 
 def test_bad_case_ids_are_refused_with_exit_status_2(data_dir: Path, tmp_path: Path,
