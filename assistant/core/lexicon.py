@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from assistant.core.errors import AssistantError
 from assistant.core.text import words
@@ -42,23 +43,29 @@ def longest_name() -> int:
 
 
 @cache
+def _function_table() -> dict[str, Any]:
+    """`function_words.toml`, parsed once for the readers below."""
+    return tomllib.loads(_read("function_words.toml"))
+
+
+@cache
 def function_words() -> dict[str, frozenset[str]]:
     """Words that mark a language, short as questions are ("vem", "the", "är", "is")."""
-    raw = tomllib.loads(_read("function_words.toml"))
+    raw = _function_table()
     return {lang: frozenset(raw[lang]) for lang in ("sv", "en")}
 
 
 @cache
 def roles() -> dict[str, dict[str, str]]:
     """How a named place or country is read: as the role it plays ("a city")."""
-    raw = tomllib.loads(_read("function_words.toml"))
+    raw = _function_table()
     return {kind: dict(raw["roles"][kind]) for kind in (PLACE, COUNTRY)}
 
 
 @cache
 def located(language: Language) -> frozenset[str]:
     """Words after which a named place is where a fact is, not who asks ("i", "in")."""
-    raw = tomllib.loads(_read("function_words.toml"))
+    raw = _function_table()
     try:
         return frozenset(raw["located"][language])
     except KeyError as err:
