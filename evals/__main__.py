@@ -32,7 +32,15 @@ from assistant.storage.store import StoreConfig
 from evals.blind import BLIND_DIR, DEV_DIR, run_blind
 from evals.calibrate import calibration_report
 from evals.cases import CASES_FILE, Case, load_cases
-from evals.report import case_rows, print_table, ratios, separation, write_html, write_json
+from evals.report import (
+    case_rows,
+    print_table,
+    ratios,
+    separation,
+    trade_off,
+    write_html,
+    write_json,
+)
 from evals.run import MAX_FALSE_REFUSALS, THRESHOLDS, evaluate, gate, summarise
 from evals.systems import NaiveRAG, Pipeline, System
 from ingest.pipeline import load_documents
@@ -120,6 +128,7 @@ def build_report(settings: Settings, args: argparse.Namespace, cases: list[Case]
         "thresholds": THRESHOLDS | {"max_false_refusals": MAX_FALSE_REFUSALS},
         "systems": results,
         "separation_auc": separation(ours["cases"]),
+        "trade_off": trade_off(ours["cases"]),
         "gate": {"passed": not ours["gate"], "failures": ours["gate"]},
     }
     if not args.no_calibration:
@@ -147,7 +156,7 @@ def _main_blind(args: argparse.Namespace, folder: Path, name: str) -> int:
         return 2
     write_json(report, args.out / name)
     for title, row in report.items():
-        shown = {k: v for k, v in row.items() if k not in ("failed", "reliability")}
+        shown = {k: v for k, v in row.items() if k not in ("failed", "reliability", "trade_off")}
         print(title, shown)
     print(f"Report: {args.out / name}")
     return 0

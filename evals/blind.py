@@ -12,7 +12,7 @@ from assistant.core.errors import AssistantError
 from assistant.pipeline.service import Assistant
 from assistant.pipeline.support import SupportChecker
 from evals.cases import load_cases
-from evals.report import case_rows, reliability, separation
+from evals.report import case_rows, reliability, separation, trade_off
 from evals.run import CaseResult, evaluate, summarise
 from evals.systems import Pipeline
 
@@ -45,6 +45,7 @@ def set_figures(results: list[CaseResult]) -> dict[str, Any]:
         "language_match": _round(summary["language_match"]),  # type: ignore[arg-type]
         "separation_auc": _round(separation(rows)),
         "reliability": reliability(rows),
+        "trade_off": [{k: round(v, 4) for k, v in point.items()} for point in trade_off(rows)],
         "failed": [{"id": r.case.id, "failures": r.failures} for r in results if r.failures],
     }
 

@@ -138,6 +138,36 @@ def separation(cases: Sequence[Mapping[str, Any]]) -> float | None:
     return float(roc_auc_score([a for _, a in scored], [p for p, _ in scored]))
 
 
+def trade_off(cases: Sequence[Mapping[str, Any]]) -> list[dict[str, float]]:
+    """What a threshold on the decision's confidence alone can reach. With each case's
+    confidence as the threshold, unless another threshold beats it on both counts: the share
+    of unanswerable cases refused (`correct_abstention`) and of answerable ones refused
+    (`false_refusals`), lowest threshold first. A case is refused when its confidence is below
+    the threshold, as in `decide`; cases refused before the decision (no confidence) are left
+    out. Empty unless there are both."""
+    scored = _scored(cases)
+    answerable = sum(a for _, a in scored)
+    unanswerable = len(scored) - answerable
+    if not answerable or not unanswerable:
+        return []
+    points = []
+    for threshold in sorted({p for p, _ in scored}):
+        refused = [a for p, a in scored if p < threshold]
+        points.append({"threshold": threshold,
+                       "correct_abstention": (len(refused) - sum(refused)) / unanswerable,
+                       "false_refusals": sum(refused) / answerable})
+    return [p for p in points if not any(_beats(q, p) for q in points)]
+
+
+def _beats(q: Mapping[str, float], p: Mapping[str, float]) -> bool:
+    """q refuses at least as many unanswerable and at most as many answerable cases as p,
+    and is strictly better on one."""
+    return (q["correct_abstention"] >= p["correct_abstention"]
+            and q["false_refusals"] <= p["false_refusals"]
+            and (q["correct_abstention"], q["false_refusals"])
+            != (p["correct_abstention"], p["false_refusals"]))
+
+
 def reliability_plot(cases: Sequence[Mapping[str, Any]]) -> plt.Figure:
     """The reliability plot: predicted against observed, with the diagonal and the bin sizes."""
     rows = reliability(cases)
@@ -226,6 +256,14 @@ def _failures_table(report: Mapping[str, Any]) -> str:
             + "".join(rows) + "</table>")
 
 
+def _trade_off_table(points: Sequence[Mapping[str, float]]) -> str:
+    """The trade-off as a table: threshold, correct abstention, false refusals."""
+    rows = "".join(f"<tr><td>{p['threshold']:.4f}</td><td>{_fmt(p['correct_abstention'])}"
+                   f"</td><td>{_fmt(p['false_refusals'])}</td></tr>" for p in points)
+    return ("<table><tr><th>threshold</th><th>correct abstention</th><th>false refusals</th>"
+            "</tr>" + rows + "</table>")
+
+
 def write_html(report: Mapping[str, Any], path: Path) -> None:
     """A self-contained page (inline SVG plots) that opens in any browser."""
     systems = report["systems"]
@@ -238,6 +276,7 @@ def write_html(report: Mapping[str, Any], path: Path) -> None:
     plot = _svg(reliability_plot(systems["ours"]["cases"]))
     auc = (f"<p>Separation of answerable from unanswerable cases (ROC AUC of the probability): "
            f"{_fmt(separation(systems['ours']['cases']))}.</p>")
+    points = _trade_off_table(trade_off(systems["ours"]["cases"]))
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}
@@ -254,6 +293,7 @@ font-size:13px;text-align:left}}svg{{max-width:100%;height:auto}}</style></head>
 <h2>Headline metrics</h2>{metrics_plot(systems)}
 <h2>Pass / fail per case</h2>{cases_plot(systems)}
 <h2>Reliability of the answer-or-refuse decision</h2>{auc}{plot}
+<h3>What a threshold can reach</h3>{points}
 <h2>Failing cases</h2>{_failures_table(report)}
 </body></html>
 """

@@ -23,7 +23,7 @@ from assistant.pipeline.query import parse
 from assistant.pipeline.service import Assistant, for_model
 from assistant.storage.evidence import Evidence
 from evals.fit_decision import threshold_for
-from evals.report import reliability, separation
+from evals.report import reliability, separation, trade_off
 
 
 def _chunk(key: str, text: str, language: str = "sv") -> Chunk:
@@ -96,6 +96,18 @@ def test_separation_is_the_auc_of_the_confidence_over_answerable_questions():
     assert separation(cases((0.5, True), (0.5, False))) == 0.5  # a tie separates nothing
     assert separation(cases((0.6, True), (0.2, False), (0.4, True), (0.5, False))) == 0.75
     assert separation(cases((0.9, True), (0.1, True))) is None  # no unanswerable question
+
+
+def test_trade_off_keeps_the_thresholds_no_other_beats_on_both_counts():
+    cases = [{"answerable": a, "scores": {"confidence": p}}
+             for p, a in ((0.9, True), (0.6, True), (0.5, False), (0.4, True), (0.2, False))]
+    points = [(p["threshold"], p["correct_abstention"], p["false_refusals"])
+              for p in trade_off(cases)]
+    # 0.2 refuses nothing and 0.5 refuses an answerable case for no more abstention: both
+    # beaten by 0.4; 0.9 refuses one more answerable case for nothing: beaten by 0.6.
+    assert points == [(0.4, 0.5, 0.0), (0.6, 1.0, pytest.approx(1 / 3))]
+    assert trade_off(cases[:2]) == []  # no unanswerable case
+    assert trade_off([*cases, {"answerable": False, "scores": {}}]) == trade_off(cases)
 
 
 def test_each_part_of_a_question_is_judged_as_a_question_of_its_own():

@@ -14,7 +14,7 @@ from assistant.pipeline.service import Assistant
 from assistant.pipeline.support import SupportChecker
 from evals.__main__ import main
 from evals.cases import CASES_FILE, load_cases
-from evals.report import separation
+from evals.report import separation, trade_off
 from evals.run import CaseResult, evaluate, gate, summarise
 from evals.systems import NaiveRAG, Pipeline
 from ingest.loaders import load_corpus
@@ -146,6 +146,9 @@ def test_python_m_evals_writes_json_and_html(data_dir: Path, tmp_path: Path,
     auc = separation(report["systems"]["ours"]["cases"])  # 2 answerable, 1 unanswerable
     assert auc is not None and report["separation_auc"] == auc
     assert f"(ROC AUC of the probability): {auc:.3f}." in page
+    points = report["trade_off"]
+    assert points and points == trade_off(report["systems"]["ours"]["cases"])
+    assert f"<td>{points[-1]['threshold']:.4f}</td>" in page
 
 
 def test_bad_case_ids_are_refused_with_exit_status_2(data_dir: Path, tmp_path: Path,
@@ -191,3 +194,5 @@ def test_python_m_evals_writes_every_set_of_a_folder(folder: str, full_index_dir
     assert every["key_facts"] >= key_facts
     assert every["separation_auc"] >= separates
     assert sum(row["cases"] for row in every["reliability"]) == size[0]
+    curve = [(p["correct_abstention"], p["false_refusals"]) for p in every["trade_off"]]
+    assert curve and curve == sorted(curve) and len(set(curve)) == len(curve)
