@@ -45,7 +45,9 @@ def set_figures(results: list[CaseResult]) -> dict[str, Any]:
         "language_match": _round(summary["language_match"]),  # type: ignore[arg-type]
         "separation_auc": _round(separation(rows)),
         "reliability": reliability(rows),
-        "trade_off": [{k: round(v, 4) for k, v in point.items()} for point in trade_off(rows)],
+        "trade_off": [{"threshold": p["threshold"],
+                       "correct_abstention": _round(p["correct_abstention"]),
+                       "false_refusals": _round(p["false_refusals"])} for p in trade_off(rows)],
         "failed": [{"id": r.case.id, "failures": r.failures} for r in results if r.failures],
     }
 

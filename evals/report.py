@@ -139,12 +139,15 @@ def separation(cases: Sequence[Mapping[str, Any]]) -> float | None:
 
 
 def trade_off(cases: Sequence[Mapping[str, Any]]) -> list[dict[str, float]]:
-    """What a threshold on the decision's confidence alone can reach. With each case's
-    confidence as the threshold, unless another threshold beats it on both counts: the share
-    of unanswerable cases refused (`correct_abstention`) and of answerable ones refused
-    (`false_refusals`), lowest threshold first. A case is refused when its confidence is below
-    the threshold, as in `decide`; cases refused before the decision (no confidence) are left
-    out. Empty unless there are both."""
+    """What a threshold on the decision's confidence alone can reach: with each case's
+    confidence as the threshold, the share of unanswerable cases refused
+    (`correct_abstention`) and of answerable ones refused (`false_refusals`), lowest threshold
+    first, leaving out a threshold when another refuses at least as many unanswerable and at
+    most as many answerable cases (`_beats`). A case is refused when its confidence is below
+    the threshold, as in `decide`. Only the decision is read: cases refused before it (no
+    confidence) are left out, and a case it accepts that a later check refuses counts as
+    answered, so a point can differ from the report's own figures by such cases. Refusing
+    every case, the trivial end, is left out. Empty unless there are both kinds."""
     scored = _scored(cases)
     answerable = sum(a for _, a in scored)
     unanswerable = len(scored) - answerable

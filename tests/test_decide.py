@@ -98,7 +98,7 @@ def test_separation_is_the_auc_of_the_confidence_over_answerable_questions():
     assert separation(cases((0.9, True), (0.1, True))) is None  # no unanswerable question
 
 
-def test_trade_off_keeps_the_thresholds_no_other_beats_on_both_counts():
+def test_trade_off_leaves_out_the_thresholds_another_matches_or_betters_on_both_counts():
     cases = [{"answerable": a, "scores": {"confidence": p}}
              for p, a in ((0.9, True), (0.6, True), (0.5, False), (0.4, True), (0.2, False))]
     points = [(p["threshold"], p["correct_abstention"], p["false_refusals"])
