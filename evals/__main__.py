@@ -32,16 +32,9 @@ from assistant.storage.store import StoreConfig
 from evals.blind import BLIND_DIR, DEV_DIR, run_blind
 from evals.calibrate import calibration_report
 from evals.cases import CASES_FILE, Case, load_cases
-from evals.report import (
-    case_rows,
-    print_table,
-    ratios,
-    separation,
-    trade_off,
-    write_html,
-    write_json,
-)
+from evals.report import case_rows, print_table, ratios, write_html, write_json
 from evals.run import MAX_FALSE_REFUSALS, THRESHOLDS, evaluate, gate, summarise
+from evals.separation import separation, trade_off
 from evals.systems import NaiveRAG, Pipeline, System
 from ingest.pipeline import load_documents
 

@@ -12,8 +12,9 @@ from assistant.core.errors import AssistantError
 from assistant.pipeline.service import Assistant
 from assistant.pipeline.support import SupportChecker
 from evals.cases import load_cases
-from evals.report import case_rows, reliability, separation, trade_off
+from evals.report import case_rows
 from evals.run import CaseResult, evaluate, summarise
+from evals.separation import reliability, separation, trade_off
 from evals.systems import Pipeline
 
 BLIND_DIR = Path(__file__).resolve().parent / "blind"

@@ -23,7 +23,7 @@ from assistant.pipeline.query import parse
 from assistant.pipeline.service import Assistant, for_model
 from assistant.storage.evidence import Evidence
 from evals.fit_decision import threshold_for
-from evals.report import reliability, separation, trade_off
+from evals.separation import reliability, separation, trade_off
 
 
 def _chunk(key: str, text: str, language: str = "sv") -> Chunk:

@@ -15,8 +15,8 @@ from assistant.pipeline.service import Assistant
 from assistant.pipeline.support import SupportChecker
 from evals.__main__ import main
 from evals.cases import CASES_FILE, load_cases
-from evals.report import separation, trade_off
 from evals.run import CaseResult, evaluate, gate, summarise
+from evals.separation import separation, trade_off
 from evals.systems import NaiveRAG, Pipeline
 from ingest.loaders import load_corpus
 from ingest.pipeline import load_documents
