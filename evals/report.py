@@ -18,7 +18,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from evals.run import KS, MAX_FALSE_REFUSALS, PAIRS, THRESHOLDS, CaseResult  # noqa: E402
-from evals.separation import reliability, separation, trade_off  # noqa: E402
+from evals.separation import reliability  # noqa: E402
 
 HEADLINE = ("citation_validity", "citation_recall", "citation_precision", "faithfulness",
             "faithfulness_before_gate", "faithfulness_llm_judge",
@@ -212,8 +212,8 @@ def write_html(report: Mapping[str, Any], path: Path) -> None:
                  f"{_fmt(calibration.get('kappa'))}.</p>" if calibration else "")
     plot = _svg(reliability_plot(systems["ours"]["cases"]))
     auc = (f"<p>Separation of answerable from unanswerable cases (ROC AUC of the probability): "
-           f"{_fmt(separation(systems['ours']['cases']))}.</p>")
-    points = _trade_off_table(trade_off(systems["ours"]["cases"]))
+           f"{_fmt(report['separation_auc'])}.</p>")
+    points = _trade_off_table(report["trade_off"])
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}
